@@ -1,0 +1,5 @@
+/** `specula serve` — not built yet (see the issue tracker). */
+export async function main(_argv: string[]): Promise<number> {
+  console.error('specula serve: not implemented in this build');
+  return 2;
+}

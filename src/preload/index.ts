@@ -1,0 +1,2 @@
+// Preload: the typed bridge (issue 5).
+export {};

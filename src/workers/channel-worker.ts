@@ -1,0 +1,2 @@
+// Channel worker entry (issue 4).
+export {};
