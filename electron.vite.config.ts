@@ -25,7 +25,8 @@ export default defineConfig({
   preload: {
     build: {
       outDir: 'out/preload',
-      rollupOptions: { input: { index: resolve('src/preload/index.ts') } },
+      // Sandboxed preloads must be CommonJS (Electron does not load ESM preloads in a sandbox).
+      rollupOptions: { input: { index: resolve('src/preload/index.ts') }, output: { format: 'cjs', entryFileNames: '[name].cjs' } },
     },
   },
   renderer: {

@@ -1,5 +1,333 @@
-/** `specula latency` — not built yet (see the issue tracker). */
-export async function main(_argv: string[]): Promise<number> {
-  console.error('specula latency: not implemented in this build');
-  return 2;
+/**
+ * `specula latency` — end-to-end latency check, headless, with a pass/fail against a budget.
+ *
+ * Starts the web mode (the engine — or, with `--source fake`, a pure-JS frame source — behind the
+ * real web server), opens the real workbench in Debian's Chromium (headless, Playwright), opens the
+ * latency panel (which starts the renderer's latency probe), lets it warm up, measures for
+ * `--duration` seconds from acquisition to the presented frame, then writes DIR/report.json and a
+ * self-contained DIR/report.html, prints the summary table and exits 0 (PASS), 1 (FAIL: budget
+ * exceeded, frames lost without being counted, nothing measured) or 2 (bad arguments / setup).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BridgeHandlers, ChannelInfo, EngineState } from '../shared/bridge';
+import type { LatencyReport, LatencyRunConfig } from '../shared/latency';
+import { latencyHandlers } from '../engine/latency/bridge-handlers';
+import { engineNowNs } from '../engine/latency/clock';
+import { FakeSource } from '../engine/latency/fake-source';
+import { buildReport, formatSummary, machineInfo, writeReport } from '../engine/latency/report';
+import { LatencyService } from '../engine/latency/service';
+import type { BridgeHost, FrameLease } from './server/bridge-host';
+
+export const LATENCY_USAGE = `usage: specula latency [options]
+
+End-to-end latency check: web mode + headless Chromium, acquisition → presented frame.
+Writes DIR/report.json and DIR/report.html, prints a summary, exits 1 on FAIL.
+
+options:
+  --channels N        optical channels (default 4)
+  --fps F             frames per second per channel (default 30)
+  --cascade NAME|FILE preset of resources/cascades/ or a cascade JSON file (default light)
+  --duration S        measured seconds after warm-up (default 10)
+  --warmup S          seconds ignored at start: JIT, shaders, clock sync (default 3)
+  --budget MS         end-to-end budget (default 100)
+  --percentile P      50, 95 or 99: the percentile judged against the budget (default 99)
+  --report DIR        where report.json / report.html go (default ./latency-report)
+  --source sim|fake   sim: the real engine (native device + cascade workers, default);
+                      fake: a pure-JS frame source (tests the measurement chain itself)
+  --renderer DIR      built renderer to serve (default out/renderer)
+  --chromium PATH     browser binary (default /usr/bin/chromium)
+  --headed            show the browser window (needs a display)
+test knobs (fake source only, to check the measurement against known delays):
+  --test-driver-offset-ms MS   acquisition stamped MS before the ring write
+  --test-relay-delay-ms MS     frames held MS after "sent" (shows in sent→received)
+  --test-cascade-ms MS         busy MS between pickedUp and cascadeDone
+  --test-renderer-skew-ms MS   the page's clock (performance.now) shifted by MS
+  --test-delay-channels LIST   channels the delays above apply to, e.g. 1,3 (default all)`;
+
+export interface LatencyOptions {
+  channels: number;
+  fps: number;
+  cascade: string;
+  durationS: number;
+  warmupS: number;
+  budgetMs: number;
+  percentile: 50 | 95 | 99;
+  reportDir: string;
+  source: 'sim' | 'fake';
+  renderer: string | null;
+  chromium: string;
+  headed: boolean;
+  test: { driverOffsetMs: number; relayDelayMs: number; cascadeMs: number; rendererSkewMs: number };
+  delayChannels: number[] | null;
+  help: boolean;
+}
+
+export function parseLatencyArgs(argv: string[]): LatencyOptions {
+  const o: LatencyOptions = {
+    channels: 4, fps: 30, cascade: 'light', durationS: 10, warmupS: 3, budgetMs: 100, percentile: 99, reportDir: 'latency-report',
+    source: 'sim', renderer: null, chromium: '/usr/bin/chromium', headed: false,
+    test: { driverOffsetMs: 0, relayDelayMs: 0, cascadeMs: 0, rendererSkewMs: 0 }, delayChannels: null, help: false,
+  };
+  const num = (flag: string, v: string | undefined, min: number, max: number, int = false) => {
+    const n = Number(v);
+    if (v === undefined || v === '' || !Number.isFinite(n) || n < min || n > max || (int && !Number.isInteger(n))) {
+      throw new RangeError(`${flag} must be ${int ? 'an integer' : 'a number'} in ${min}..${max}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+    }
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const eq = a.indexOf('=');
+    const flag = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    const val = () => (a.startsWith('--') && eq > 0 ? a.slice(eq + 1) : argv[++i]);
+    const str = (what: string) => {
+      const v = val();
+      if (!v) throw new RangeError(`${flag} needs ${what}`);
+      return v;
+    };
+    switch (flag) {
+      case '--help':
+      case '-h':
+        o.help = true;
+        break;
+      case '--channels': o.channels = num(flag, val(), 1, 64, true); break;
+      case '--fps': o.fps = num(flag, val(), 0.1, 1000); break;
+      case '--cascade': o.cascade = str('a preset name or a cascade file'); break;
+      case '--duration': o.durationS = num(flag, val(), 0.5, 86_400); break;
+      case '--warmup': o.warmupS = num(flag, val(), 0, 3600); break;
+      case '--budget': o.budgetMs = num(flag, val(), 0.1, 600_000); break;
+      case '--percentile': {
+        const p = num(flag, val(), 50, 99, true);
+        if (p !== 50 && p !== 95 && p !== 99) throw new RangeError(`--percentile must be 50, 95 or 99, got ${p}`);
+        o.percentile = p;
+        break;
+      }
+      case '--report': o.reportDir = str('a directory'); break;
+      case '--source': {
+        const v = val();
+        if (v !== 'sim' && v !== 'fake') throw new RangeError(`--source must be sim or fake, got ${JSON.stringify(v)}`);
+        o.source = v;
+        break;
+      }
+      case '--renderer': o.renderer = str('a directory'); break;
+      case '--chromium': o.chromium = str('a browser binary'); break;
+      case '--headed': o.headed = true; break;
+      case '--test-driver-offset-ms': o.test.driverOffsetMs = num(flag, val(), 0, 9999); break;
+      case '--test-relay-delay-ms': o.test.relayDelayMs = num(flag, val(), 0, 9999); break;
+      case '--test-cascade-ms': o.test.cascadeMs = num(flag, val(), 0, 9999); break;
+      case '--test-renderer-skew-ms': o.test.rendererSkewMs = num(flag, val(), -1e12, 1e12); break;
+      case '--test-delay-channels': {
+        const v = str('a comma-separated channel list');
+        o.delayChannels = v.split(',').map((x) => num(flag, x.trim(), 0, 63, true));
+        break;
+      }
+      default:
+        throw new RangeError(`unknown option ${JSON.stringify(a)} (see specula latency --help)`);
+    }
+  }
+  const t = o.test;
+  if (o.source !== 'fake' && (t.driverOffsetMs || t.relayDelayMs || t.cascadeMs)) throw new RangeError('--test-driver-offset-ms, --test-relay-delay-ms and --test-cascade-ms need --source fake');
+  return o;
+}
+
+/** The built renderer: `--renderer`, else out/renderer of this checkout (walking up from here), else ./out/renderer. */
+function findRenderer(given: string | null): string | null {
+  if (given) return existsSync(join(resolve(given), 'index.html')) ? resolve(given) : null;
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const p = join(d, 'out', 'renderer');
+    if (existsSync(join(p, 'index.html'))) return p;
+    const up = dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  const cwd = resolve('out', 'renderer');
+  return existsSync(join(cwd, 'index.html')) ? cwd : null;
+}
+
+/** What the run needs from a frame source: a BridgeHost plus how to stop it. */
+interface Pipeline {
+  host: BridgeHost;
+  cascadeName: string;
+  /** Measured values of the injected test delays (fake source), for the report. */
+  testFacts?: () => Record<string, number>;
+  stop(): Promise<void>;
+}
+
+/** The fake source behind the bridge: clock, channels, state, empty health. */
+function fakePipeline(o: LatencyOptions): Pipeline {
+  const src = new FakeSource({ channels: o.channels, fps: o.fps, driverOffsetMs: o.test.driverOffsetMs, relayDelayMs: o.test.relayDelayMs, cascadeMs: o.test.cascadeMs, ...(o.delayChannels ? { delayChannels: o.delayChannels } : {}) });
+  const state: EngineState = { running: true, paused: false, stalled: [], mode: 'web', budgetMs: o.budgetMs, source: 'fake' };
+  const channels: ChannelInfo[] = src.channels.map((c) => ({ channel: c, label: `CH ${c}`, fps: o.fps, lines: 160, samples: 256, enabled: true, cascade: 'fake' }));
+  const handlers: BridgeHandlers = {
+    'engine.state': () => state,
+    'engine.clock': () => ({ monotonicNs: engineNowNs() }),
+    'channels.list': () => channels,
+    'health.get': () => [],
+  };
+  src.start();
+  return {
+    host: { handlers, onEvent: () => () => undefined, onFrame: (l) => src.onFrame(l as (f: FrameLease) => void) },
+    cascadeName: 'fake (no cascade)',
+    testFacts: () => (src.hold.count ? { relayHoldMinMs: src.hold.minNs / 1e6, relayHoldP50Ms: src.hold.quantileNs(0.5) / 1e6, relayHoldMaxMs: src.hold.maxNs / 1e6 } : {}),
+    async stop() {
+      src.stop();
+    },
+  };
+}
+
+/** The real engine (native device, cascade workers, relay) behind the bridge. */
+async function simPipeline(o: LatencyOptions): Promise<Pipeline> {
+  const [{ Engine }, { EngineHost }, { findPresetDir, loadCascadeArg }] = await Promise.all([
+    import('../engine/engine'),
+    import('./server/engine-host'),
+    import('./server/presets'),
+  ]);
+  const presetDir = findPresetDir();
+  const cascade = loadCascadeArg(presetDir, o.cascade);
+  const engine = await Engine.start({ channels: o.channels, fps: o.fps, cascade });
+  const host = new EngineHost(engine, { mode: 'web', budgetMs: o.budgetMs, presetDir, cascade, relayFrames: true });
+  return {
+    host,
+    cascadeName: cascade.name ?? o.cascade,
+    async stop() {
+      host.close();
+      await engine.stop();
+    },
+  };
+}
+
+export interface RunResult {
+  report: LatencyReport;
+  paths: { json: string; html: string };
+  exitCode: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Run the whole check; throws with a clear message when it cannot run at all. */
+export async function runLatency(o: LatencyOptions, log: (line: string) => void = (l) => console.error(l)): Promise<RunResult> {
+  const root = findRenderer(o.renderer);
+  if (!root) throw new Error(`the renderer is not built (no ${o.renderer ?? 'out/renderer'}/index.html): run \`npm run build\` first`);
+  if (!existsSync(o.chromium)) throw new Error(`no browser at ${o.chromium} (apt-get install chromium, or pass --chromium PATH)`);
+  const { startWebServer } = await import('./server/web-server');
+  const { newToken } = await import('./server/token');
+  const { chromium } = await import('playwright-core');
+
+  const latency = new LatencyService();
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const pageErrors: string[] = [];
+  try {
+    const pipe = o.source === 'fake' ? fakePipeline(o) : await simPipeline(o);
+    cleanups.push(() => pipe.stop());
+    const host: BridgeHost = {
+      handlers: { ...pipe.host.handlers, ...latencyHandlers(latency) },
+      onEvent: (l) => pipe.host.onEvent(l),
+      onFrame: (l) => pipe.host.onFrame(l),
+    };
+    const server = await startWebServer({ host: '127.0.0.1', port: 0, token: newToken(), root, bridge: host });
+    cleanups.push(() => server.close());
+    log(`specula latency: ${o.source} source, ${o.channels} ch @ ${o.fps} fps, serving ${server.baseUrl}`);
+
+    const browser = await chromium.launch({
+      executablePath: o.chromium,
+      headless: !o.headed,
+      args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'],
+    });
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (e) => pageErrors.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
+    });
+    if (o.test.rendererSkewMs) {
+      // The page's clock shifted on purpose: the clock sync must absorb it.
+      await page.addInitScript((skew: number) => {
+        const now = performance.now.bind(performance);
+        performance.now = () => now() + skew;
+      }, o.test.rendererSkewMs);
+    }
+    await page.goto(server.url);
+    await page.waitForFunction(() => (globalThis as unknown as { __specula?: { ui: { getState(): { connected: boolean } } } }).__specula?.ui.getState().connected === true, null, { timeout: 20_000 });
+    // Opening the latency panel starts the renderer's probe (it keeps running afterwards).
+    await page.click('[data-testid="panel-latency"]');
+    try {
+      await page.waitForFunction(() => ((globalThis as unknown as { __speculaLatency?: { presentedCount: number } }).__speculaLatency?.presentedCount ?? 0) > 0, null, { timeout: 30_000 });
+    } catch {
+      throw new Error(`no frame was presented within 30 s (is the latency probe installed in this renderer build?)${pageErrors.length ? '\n  ' + pageErrors.slice(0, 5).join('\n  ') : ''}`);
+    }
+    log(`specula latency: frames presented; warming up ${o.warmupS} s, then measuring ${o.durationS} s`);
+    latency.reset(o.warmupS * 1000);
+    await sleep((o.warmupS + o.durationS) * 1000);
+    const tEnd = engineNowNs();
+    latency.ledger.endWindow(tEnd);
+    // Let the acks of frames acquired before tEnd arrive (the probe flushes every 250 ms).
+    await page.evaluate(() => (globalThis as unknown as { __speculaLatency?: { flush(): void } }).__speculaLatency?.flush());
+    await sleep(600);
+    const diag = await page.evaluate(() => {
+      const p = (globalThis as unknown as { __speculaLatency?: { presentedCount: number; acksSent: number; sendErrors: number; lastSendError: string | null } }).__speculaLatency;
+      return p ? { presented: p.presentedCount, acks: p.acksSent, sendErrors: p.sendErrors, lastSendError: p.lastSendError } : null;
+    });
+    const extra: string[] = [];
+    if (!diag || diag.acks === 0 || latency.acks === 0) extra.push('the renderer sent no latency ack');
+    if (diag && diag.sendErrors > 0) extra.push(`${diag.sendErrors} ack(s) failed to reach the engine: ${diag.lastSendError}`);
+    const config: LatencyRunConfig = {
+      mode: o.source === 'fake' ? 'fake' : 'live',
+      channels: o.channels, fps: o.fps, cascade: pipe.cascadeName, durationS: o.durationS, warmupS: o.warmupS, budgetMs: o.budgetMs, percentile: o.percentile,
+      ...(Object.values(o.test).some((v) => v !== 0) ? { test: { ...o.test, ...(o.delayChannels ? { delayChannelsMask: o.delayChannels.reduce((m, c) => m + 2 ** c, 0) } : {}), ...pipe.testFacts?.() } } : {}),
+    };
+    // Independent check of the sync: read the page clock over the debugging protocol, bracketed by
+    // engine-clock reads (a channel the app's own sync does not use).
+    let check: { offsetNs: number; uncertaintyNs: number } | null = null;
+    for (let i = 0; i < 15; i++) {
+      const t0 = engineNowNs();
+      const pageMs = await page.evaluate(() => performance.now());
+      const t1 = engineNowNs();
+      if (!check || (t1 - t0) / 2 < check.uncertaintyNs) check = { offsetNs: (t0 + t1) / 2 - pageMs * 1e6, uncertaintyNs: (t1 - t0) / 2 };
+    }
+    const sync = latency.ledger.sync;
+    const syncCheck = check && sync ? { ...check, errorNs: sync.offsetNs - check.offsetNs } : undefined;
+    if (syncCheck && Math.abs(syncCheck.errorNs) > sync!.uncertaintyNs + syncCheck.uncertaintyNs + 1e6) {
+      extra.push(`clock sync off by ${(syncCheck.errorNs / 1e6).toFixed(2)} ms against an independent check (allowed ±${((sync!.uncertaintyNs + syncCheck.uncertaintyNs) / 1e6 + 1).toFixed(2)} ms)`);
+    }
+    const report = buildReport(latency.ledger, tEnd, config, machineInfo(`Chromium ${browser.version()} (headless${o.headed ? ' off' : ''})`), extra);
+    if (syncCheck) report.syncCheck = syncCheck;
+    const paths = writeReport(o.reportDir, report);
+    return { report, paths, exitCode: report.verdict.pass ? 0 : 1 };
+  } finally {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (e) {
+        log(`specula latency: cleanup: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    if (pageErrors.length) log(`specula latency: page reported:\n  ${pageErrors.slice(0, 10).join('\n  ')}`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let o: LatencyOptions;
+  try {
+    o = parseLatencyArgs(argv);
+  } catch (e) {
+    console.error(`specula latency: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
+  if (o.help) {
+    console.log(LATENCY_USAGE);
+    return 0;
+  }
+  let r: RunResult;
+  try {
+    r = await runLatency(o);
+  } catch (e) {
+    console.error(`specula latency: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
+  console.log(formatSummary(r.report));
+  console.log(`\nreport: ${r.paths.html}\n        ${r.paths.json}`);
+  return r.exitCode;
 }

@@ -1,5 +1,74 @@
-/** `specula serve` — not built yet (see the issue tracker). */
-export async function main(_argv: string[]): Promise<number> {
-  console.error('specula serve: not implemented in this build');
-  return 2;
+/**
+ * `specula serve` — web mode: the same engine as the app (simulated device, one supervised cascade
+ * process per channel), the built workbench and the control API on 127.0.0.1 behind a random
+ * access token. See docs/ui.md for the API.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Engine } from '../engine/engine';
+import { EngineHost } from './server/engine-host';
+import { findPresetDir, loadCascadeArg } from './server/presets';
+import { isLoopback, parseServeArgs, SERVE_USAGE } from './server/serve-args';
+import { newToken } from './server/token';
+import { startWebServer } from './server/web-server';
+
+function findRenderer(): string | null {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const p = join(d, 'out', 'renderer');
+    if (existsSync(join(p, 'index.html'))) return p;
+    const up = dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  const cwd = resolve('out', 'renderer');
+  return existsSync(join(cwd, 'index.html')) ? cwd : null;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let opts;
+  try {
+    opts = parseServeArgs(argv);
+  } catch (e) {
+    console.error(`specula serve: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
+  if (opts.help) {
+    console.log(SERVE_USAGE);
+    return 0;
+  }
+  const presetDir = findPresetDir();
+  const cascade = loadCascadeArg(presetDir, opts.cascade);
+  const root = opts.renderer ? resolve(opts.renderer) : findRenderer();
+  if (!root || !existsSync(join(root, 'index.html'))) {
+    console.error('specula serve: the renderer is not built (no out/renderer/index.html): run `npm run build` first');
+    return 2;
+  }
+
+  const engine = await Engine.start({ channels: opts.channels, fps: opts.fps, cascade, testHooks: opts.testHooks, ...(opts.processor ? { processor: opts.processor } : {}) });
+  const host = new EngineHost(engine, { mode: 'web', budgetMs: opts.budgetMs, presetDir, cascade, relayFrames: true });
+  const token = newToken();
+  let server;
+  try {
+    server = await startWebServer({ host: opts.host, port: opts.port, token, root, bridge: host });
+  } catch (e) {
+    await engine.stop();
+    console.error(`specula serve: cannot listen on ${opts.host}:${opts.port}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  if (!isLoopback(opts.host)) console.error(`specula serve: WARNING listening on ${opts.host}, reachable from the network (token still required)`);
+  console.log(`Specula workbench (${opts.channels} channels, ${opts.fps} fps, cascade ${cascade.name}): ${server.url}`);
+  console.log(`control API: ${server.baseUrl}api/<method>  (send the token as X-Specula-Token or ?token=)`);
+
+  await new Promise<void>((resolveDone) => {
+    const stop = () => resolveDone();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  console.error('specula serve: stopping…');
+  host.close();
+  await server.close();
+  await engine.stop();
+  return 0;
 }

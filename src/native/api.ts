@@ -1,7 +1,7 @@
 /**
  * Typed contract of the native driver connector (`build/Release/specula_native.node`).
  * Implemented in C++ under `native/src`; loaded by `loadNative()` in `./load.ts`. Everything that
- * touches shared memory goes through these interfaces.
+ * touches shared memory goes through these interfaces. User notes: docs/native.md.
  *
  * Hot-path rule: reading a frame allocates nothing. The consumer copies the slot's frame header and
  * payload into caller-owned, preallocated typed arrays (no external ArrayBuffers: Electron's V8
@@ -17,8 +17,22 @@ export interface RingOptions {
   lines: number;
   samples: number;
   dtype: DType;
-  /** Number of slots K (≥ 2). Latest-wins: the producer never waits for consumers. */
+  /** Number of slots K (2..1024). Latest-wins: the producer never waits for consumers. */
   slots: number;
+  /**
+   * Lossless mode (replay, benchmarks): `publish` first waits until a consumer has `ack`ed far
+   * enough that the slot is free, at most `losslessTimeoutMs` (default 1000), then publishes anyway.
+   * Off by default: live acquisition is latest-wins.
+   */
+  lossless?: boolean;
+  losslessTimeoutMs?: number;
+}
+
+/** Options of `openRing`. */
+export interface OpenRingOptions {
+  /** Heartbeat age after which the producer is considered dead (default 2000 ms). A producer whose
+   * process is gone is detected sooner (~100 ms after its last heartbeat). */
+  deadAfterMs?: number;
 }
 
 /** Indices into the `Float64Array(READ_INFO_LENGTH)` a consumer fills on every read. */
@@ -27,7 +41,8 @@ export const ReadInfo = {
   seq: 0,
   /** Sequence numbers skipped between the previous read and this one (latest-wins skips + losses). */
   gap: 1,
-  /** 1 when the slot wanted was overwritten while copying and an older/newer one was taken instead. */
+  /** 1 when the frame wanted was overwritten (while copying, or before readNext got to it) and an
+   * older/newer one was taken instead. */
   overrun: 2,
   /** Latest sequence published by the producer at read time. */
   latestSeq: 3,
@@ -35,40 +50,49 @@ export const ReadInfo = {
   heartbeatAgeMs: 4,
   /** CLOCK_MONOTONIC ns when the copy into the caller's buffer completed. */
   tCopiedNs: 5,
+  /** The copied frame's acquisition time (same as its header's tAcquiredNs), ns; 0 when no frame. */
+  tAcquiredNs: 6,
+  /** The copied frame's header flags (FrameFlag bits); 0 when no frame. */
+  flags: 7,
 } as const;
 export const READ_INFO_LENGTH = 8;
 
-/** Result codes of `RingConsumer.readLatest` and the `wait` callback. */
+/** Result codes of `RingConsumer.readLatest`/`readNext` and the `wait` callbacks. */
 export enum ReadStatus {
   /** A new frame was copied. */
   Frame = 1,
-  /** Nothing newer than the last frame read. */
+  /** Nothing newer than the last frame read (producer alive). */
   NoNewFrame = 0,
   /** Timed out waiting (wait only). */
   Timeout = -1,
-  /** Producer heartbeat older than the dead threshold: producer considered dead. */
+  /** Producer process gone, or heartbeat older than `deadAfterMs`. Reopen the ring when a new
+   * producer has created it again. */
   ProducerDead = -2,
-  /** Ring closed/unlinked. */
+  /** Ring closed by its producer, or this consumer closed. */
   Closed = -3,
 }
 
 /** The single writer of a ring. */
 export interface RingProducer {
   readonly name: string;
+  /** Bytes per slot in shared memory (frame header + payload, page-aligned). */
   readonly slotBytes: number;
+  /** Bytes of one frame's payload (lines × samples × dtype size). */
+  readonly payloadBytes: number;
   /**
    * Publish one frame: copies `payload` (exactly lines*samples*dtype bytes) into the next slot with
    * a header {channel, flags, seq, tAcquiredNs, tRingWriteNs=now}, bumps the futex word and wakes
-   * waiters. `seq` 0 means "next sequence". Returns the sequence published.
+   * waiters. `seq` 0 means "next sequence"; a jump sets FrameFlag.SourceGap. Returns the sequence
+   * published. Throws RangeError on a wrong payload size or a non-increasing seq.
    */
   publish(payload: ArrayBufferView, tAcquiredNs: number, flags?: number, seq?: number): number;
-  /** Refresh the producer heartbeat (publish does it too); call while idle/paused. */
+  /** Refresh the producer heartbeat (publish does it too); call while idle/paused (< deadAfterMs). */
   heartbeat(): void;
-  /** Unmap; with unlink=true (default) also shm_unlink the segment. */
+  /** Mark closed (consumers get Closed), unmap; with unlink=true (default) also shm_unlink. */
   close(unlink?: boolean): void;
 }
 
-/** Any number of readers per ring, in any process. */
+/** Any number of readers per ring, in any process. Each keeps its own read position. */
 export interface RingConsumer {
   readonly name: string;
   readonly channel: number;
@@ -76,6 +100,10 @@ export interface RingConsumer {
   readonly samples: number;
   readonly dtype: DType;
   readonly slots: number;
+  /** Bytes of one frame's payload; `payload` buffers must hold at least this many. */
+  readonly payloadBytes: number;
+  /** Process id of the producer that created the ring. */
+  readonly ownerPid: number;
   /**
    * Copy the newest published frame (if newer than the last one read) into `header`
    * (≥ 64 bytes, the frame header of src/shared/frame-header.ts) and `payload`. Never returns a torn
@@ -83,15 +111,82 @@ export interface RingConsumer {
    */
   readLatest(header: Uint8Array, payload: ArrayBufferView, info: Float64Array): ReadStatus;
   /**
-   * Wait (off the JS thread) until a frame newer than `afterSeq` is published or `timeoutMs`
-   * elapses, then call `cb(status)` on the JS thread. Does not copy: call `readLatest` in `cb`.
-   * At most one wait outstanding per consumer. The callback is reused, so waiting allocates nothing.
+   * Like readLatest but in order: the frame after the last one read, or, when it was overwritten,
+   * the oldest one still intact (info gap > 0, overrun 1). The first read joins at the newest frame.
+   * For recorders and lossless transfer (with `ack`).
+   */
+  readNext(header: Uint8Array, payload: ArrayBufferView, info: Float64Array): ReadStatus;
+  /**
+   * Wait (off the JS thread, on this consumer's own native waiter thread: no libuv pool thread
+   * is held) until a frame newer than `afterSeq` is published or `timeoutMs` (0..3600000) elapses,
+   * then call `cb(status)` on the JS thread (Frame, Timeout, ProducerDead or Closed). Does not copy:
+   * call `readLatest` in `cb`. At most one wait (or waitRead) outstanding per consumer. Pass the same
+   * callback each time and waiting allocates nothing. A pending wait keeps the process alive.
    */
   wait(afterSeq: number, timeoutMs: number, cb: (status: ReadStatus) => void): void;
+  /**
+   * Wait for a frame newer than the last one read and copy the newest into `header`/`payload`/`info`
+   * on the waiter thread, then call `cb(status)`: the frame is already in the caller's buffers when
+   * `cb` runs (lowest hand-off latency). Do not touch or transfer the three arrays until `cb` runs.
+   */
+  waitRead(header: Uint8Array, payload: ArrayBufferView, info: Float64Array, timeoutMs: number, cb: (status: ReadStatus) => void): void;
+  /** Acknowledge frames up to `seq` to a producer in lossless mode (no effect otherwise). */
+  ack(seq: number): void;
   /** Latest published sequence (0 before the first frame). */
   latestSeq(): number;
   /** Producer heartbeat age, ms. */
   heartbeatAgeMs(): number;
+  /** 0 when the producer is alive, else ReadStatus.ProducerDead or ReadStatus.Closed. */
+  status(): number;
+  /** Cancel a pending wait (its callback gets Closed), stop the waiter thread, unmap. */
+  close(): void;
+}
+
+/** One channel a driver produces, and the ring it goes to. */
+export interface DriverChannelInfo {
+  channel: number;
+  lines: number;
+  samples: number;
+  dtype: DType;
+  /** FrameFlag bits the driver sets on every frame of this channel (e.g. Reference). */
+  flags: number;
+  /** shm name of the channel's ring: ringName(prefix, channel). */
+  ring: string;
+}
+
+/** Frames routed per channel by the driver host. */
+export interface DriverChannelStats {
+  channel: number;
+  /** Frames published into the ring. */
+  published: number;
+  /** Frames the driver emitted that the host rejected (unknown channel, wrong size). */
+  rejected: number;
+}
+
+/** Options of `loadDriver`. */
+export interface DriverOptions {
+  /** Ring name prefix: one ring per channel named ringName(prefix, channel) (src/shared/device.ts). */
+  prefix: string;
+  /** Passed verbatim to the driver's open() (JSON by convention; see native/include/specula_driver.h). */
+  config?: string;
+  /** Slots per ring (default 4). */
+  slots?: number;
+}
+
+/**
+ * A device driver behind the C ABI of native/include/specula_driver.h, hosted by the connector:
+ * the driver's threads emit frames, the host copies them into one ring per channel.
+ */
+export interface Driver {
+  /** The driver's self-reported name. */
+  readonly name: string;
+  channels(): DriverChannelInfo[];
+  start(): void;
+  stop(): void;
+  /** Driver-specific command (the simulated device understands "pause", "resume", "stall <ch> <0|1>"). */
+  control(command: string): void;
+  stats(): DriverChannelStats[];
+  /** Stop, close the driver and unlink its rings. Idempotent. */
   close(): void;
 }
 
@@ -108,10 +203,19 @@ export interface SimDeviceOptions {
   slots?: number; // default 4
   /** Also produce the hum reference channel (default true). */
   reference?: boolean;
+  /**
+   * Render each frame into a staging buffer and emit it through the ABI's copying `emit` (like a
+   * driver handing over a DMA buffer) instead of rendering straight into the ring slot
+   * (`begin_frame`/`commit_frame`, the default). Benchmarks use it to measure the copy path.
+   */
+  copy?: boolean;
 }
 
-/** The simulated device. Channels are phase-staggered within the frame period. */
-export interface SimDevice {
+/**
+ * The simulated device: the built-in driver behind the same C ABI. Channels are phase-staggered
+ * within the frame period. Frame content is a pure function of (seed, geometry, channel, seq).
+ */
+export interface SimDevice extends Driver {
   start(): void;
   stop(): void;
   /** Pause all channels (heartbeat continues: a paused device is alive, just not producing). */
@@ -120,7 +224,7 @@ export interface SimDevice {
   /** Fault switch for tests: stop producing on one channel (stalled=true) or resume it. */
   stall(channel: number, stalled: boolean): void;
   /** Frames published per channel so far. */
-  stats(): { channel: number; published: number }[];
+  stats(): DriverChannelStats[];
   /** Stop and unlink all rings. */
   close(): void;
 }
@@ -130,10 +234,12 @@ export interface NativeModule {
   /** CLOCK_MONOTONIC in ns as a JS number (exact below 2^53). */
   monotonicNs(): number;
   createRing(opts: RingOptions): RingProducer;
-  openRing(name: string): RingConsumer;
+  openRing(name: string, opts?: OpenRingOptions): RingConsumer;
   /** Remove stale rings with this name prefix whose owning process no longer exists; returns names removed. */
   reclaimStaleRings(prefix: string): string[];
   createSimDevice(opts: SimDeviceOptions): SimDevice;
+  /** dlopen a driver .so implementing native/include/specula_driver.h and open it with `opts.config`. */
+  loadDriver(path: string, opts: DriverOptions): Driver;
   /** Offsets of the frame header as compiled into C++ (tests compare them with src/shared). */
   frameHeaderLayout(): Record<string, number>;
 }

@@ -1,0 +1,148 @@
+/**
+ * The workbench checks shared by the web and Electron specs. `call` reaches the control API
+ * (HTTP in web mode, the preload in Electron); `shot` saves a screenshot under test-results/e2e/.
+ */
+import { expect, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { received, tilePixels, waitForFrames } from './page-helpers';
+import { ROOT } from './serve';
+
+export type Call = (method: string, params?: unknown) => Promise<any>;
+export const SHOTS = resolve(ROOT, 'test-results', 'e2e');
+
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: resolve(SHOTS, `${name}.png`) });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function checkLoadsAndUpdates(page: Page, prefix: string): Promise<void> {
+  await expect(page.locator('[data-testid^="tile-"]')).toHaveCount(4);
+  for (let c = 0; c < 4; c++) await expect(page.getByTestId(`label-${c}`)).toHaveText(`CH ${c}`);
+  await waitForFrames(page, [0, 1, 2, 3], 10);
+  const a = await Promise.all([0, 1, 2, 3].map((c) => tilePixels(page, c)));
+  await shot(page, `${prefix}-grid-a`);
+  await sleep(600);
+  const b = await Promise.all([0, 1, 2, 3].map((c) => tilePixels(page, c)));
+  await shot(page, `${prefix}-grid-b`);
+  for (let c = 0; c < 4; c++) {
+    expect(a[c].w, `tile ${c} has an image area`).toBeGreaterThan(50);
+    expect(b[c].hash, `channel ${c} pixels change between screenshots`).not.toBe(a[c].hash);
+  }
+  // Every tile is live: no overlay.
+  for (let c = 0; c < 4; c++) await expect(page.getByTestId(`overlay-${c}`)).toBeHidden();
+}
+
+/** Stall channel `ch`: STALE within 3 periods (100 ms at 30 fps) + one frame; the others keep updating. */
+export async function checkStall(page: Page, call: Call, ch: number, prefix: string): Promise<void> {
+  const probe = page.evaluate((c) => {
+    const ov = document.querySelector<HTMLElement>(`[data-testid="overlay-${c}"]`)!;
+    const slot = (window as any).__specula.controller.store.slot(c);
+    return new Promise<{ shownAt: number; lastArrival: number }>((res, rej) => {
+      const mo = new MutationObserver(() => {
+        if (!ov.hidden) {
+          mo.disconnect();
+          res({ shownAt: performance.now(), lastArrival: slot.lastArrivalMs });
+        }
+      });
+      mo.observe(ov, { attributes: true, attributeFilter: ['hidden'] });
+      setTimeout(() => rej(new Error('no STALE overlay within 5 s')), 5000);
+    });
+  }, ch);
+  const before = await received(page);
+  await call('device.stall', { channel: ch, stalled: true });
+  const { shownAt, lastArrival } = await probe;
+  const delay = shownAt - lastArrival;
+  console.log(`${prefix}: STALE shown ${delay.toFixed(1)} ms after channel ${ch}'s last frame`);
+  expect(delay, 'not before 3 frame periods (no false alarm)').toBeGreaterThanOrEqual(99);
+  expect(delay, 'within 100 ms + one frame (33 ms)').toBeLessThanOrEqual(100 + 33.4);
+  await expect(page.getByTestId(`overlay-${ch}`)).toContainText('STALE');
+  const stalled0 = await tilePixels(page, ch);
+  const others = [0, 1, 2, 3].filter((c) => c !== ch);
+  const o0 = await Promise.all(others.map((c) => tilePixels(page, c)));
+  await sleep(700);
+  await shot(page, `${prefix}-stalled-ch${ch}`);
+  await expect(page.getByTestId(`overlay-${ch}`)).toContainText(/last frame \d/);
+  const after = await received(page);
+  const o1 = await Promise.all(others.map((c) => tilePixels(page, c)));
+  others.forEach((c, i) => {
+    expect(after[c] - before[c], `channel ${c} keeps receiving while ${ch} is stalled`).toBeGreaterThan(10);
+    expect(o1[i].hash, `channel ${c} keeps changing`).not.toBe(o0[i].hash);
+  });
+  // The stalled tile keeps ITS last image: nothing of the other channels leaks into it.
+  expect((await tilePixels(page, ch)).hash).toBe(stalled0.hash);
+  for (const c of others) await expect(page.getByTestId(`overlay-${c}`)).toBeHidden();
+  await call('device.stall', { channel: ch, stalled: false });
+  await expect(page.getByTestId(`overlay-${ch}`)).toBeHidden({ timeout: 5000 });
+}
+
+/** SIGKILL a channel's worker: the tile says PROCESS DOWN, then comes back live. */
+export async function checkKilledWorker(page: Page, call: Call, ch: number, prefix: string, kill: (pid: number) => void): Promise<void> {
+  const health: any[] = await call('health.get', {});
+  const pid = health.find((h) => h.channel === ch)?.pid;
+  expect(pid, `channel ${ch} has a worker pid`).toBeGreaterThan(0);
+  await page.evaluate((c) => {
+    const el = document.querySelector<HTMLElement>(`[data-testid="tile-${c}"]`)!;
+    const seen: string[] = ((window as any).__seen = []);
+    new MutationObserver(() => seen.push(el.dataset.signal ?? '')).observe(el, { attributes: true, attributeFilter: ['data-signal'] });
+  }, ch);
+  kill(pid);
+  await expect(page.getByTestId(`tile-${ch}`)).toHaveAttribute('data-signal', /down|stale/, { timeout: 3000 });
+  await shot(page, `${prefix}-killed-ch${ch}`);
+  await expect(page.getByTestId(`tile-${ch}`)).toHaveAttribute('data-signal', 'live', { timeout: 15_000 });
+  const seen: string[] = await page.evaluate(() => (window as any).__seen);
+  console.log(`${prefix}: channel ${ch} signals after kill: ${seen.join(' → ')}`);
+  expect(seen, 'the tile said PROCESS DOWN').toContain('down');
+  const h2: any[] = await call('health.get', {});
+  expect(h2.find((h) => h.channel === ch)?.pid).not.toBe(pid);
+  await shot(page, `${prefix}-restarted-ch${ch}`);
+}
+
+export async function checkFocusAndColormap(page: Page, prefix: string): Promise<void> {
+  const grid = await tilePixels(page, 1);
+  await page.keyboard.press('2');
+  await expect(page.locator('[data-testid^="tile-"]')).toHaveCount(1);
+  await expect(page.getByTestId('tile-1')).toBeVisible();
+  await page.waitForTimeout(150);
+  const focused = await tilePixels(page, 1);
+  expect(focused.w, 'focus view shows the channel larger').toBeGreaterThan(grid.w * 1.5);
+  await shot(page, `${prefix}-focus-ch1`);
+  await page.keyboard.press('Escape');
+  await expect(page.locator('[data-testid^="tile-"]')).toHaveCount(4);
+
+  // Freeze, so the colormap is the only thing that changes.
+  await page.keyboard.press('f');
+  await expect(page.getByTestId('frozen-0')).toBeVisible();
+  await page.waitForTimeout(150);
+  const gray = await tilePixels(page, 0);
+  const gray2 = await tilePixels(page, 0);
+  expect(gray2.hash, 'frozen tile does not change').toBe(gray.hash);
+  expect(gray.chroma, 'gray map has no colour').toBeLessThan(2);
+  await shot(page, `${prefix}-frozen-gray`);
+  for (const cmap of ['hot', 'viridis', 'inferno']) {
+    await page.getByTestId('colormap').selectOption(cmap);
+    await page.waitForTimeout(120);
+    const px = await tilePixels(page, 0);
+    expect(px.hash, `${cmap} changes the picture`).not.toBe(gray.hash);
+    expect(px.chroma, `${cmap} is in colour`).toBeGreaterThan(10);
+    await shot(page, `${prefix}-frozen-${cmap}`);
+  }
+  await page.getByTestId('colormap').selectOption('gray');
+  await page.keyboard.press('f');
+  await expect(page.getByTestId('frozen-0')).toBeHidden();
+}
+
+export async function checkContextLoss(page: Page, prefix: string): Promise<void> {
+  const ok = await page.evaluate(() => (window as any).__specula.controller.simulateContextLoss(400));
+  expect(ok, 'WEBGL_lose_context available').toBe(true);
+  await expect(page.getByTestId('context-lost')).toBeVisible({ timeout: 2000 });
+  await shot(page, `${prefix}-context-lost`);
+  await expect(page.getByTestId('context-lost')).toBeHidden({ timeout: 5000 });
+  const a = await tilePixels(page, 0);
+  await page.waitForTimeout(300);
+  const b = await tilePixels(page, 0);
+  expect(b.hash, 'drawing resumed after restore').not.toBe(a.hash);
+  expect(b.r + b.g + b.b, 'restored image is not black').toBeGreaterThan(3);
+}

@@ -1,0 +1,83 @@
+/**
+ * The workbench in web mode against a real `specula serve` (4 channels, 30 fps).
+ */
+import { expect, test, type Page } from '@playwright/test';
+import WebSocket from 'ws';
+import { checkContextLoss, checkFocusAndColormap, checkKilledWorker, checkLoadsAndUpdates, checkStall, shot, type Call } from './support/checks';
+import { startServe, type Served } from './support/serve';
+
+test.describe.configure({ mode: 'serial' });
+
+let served: Served;
+let page: Page;
+let call: Call;
+
+test.beforeAll(async ({ browser }) => {
+  served = await startServe();
+  page = await browser.newPage();
+  page.on('pageerror', (e) => console.log(`pageerror: ${e.message}`));
+  call = async (method, params = {}) => {
+    const r = await fetch(`${served.baseUrl}api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-specula-token': served.token }, body: JSON.stringify(params) });
+    const j = (await r.json()) as any;
+    if (!j.ok) throw new Error(`${method}: ${j.error.code}: ${j.error.message}`);
+    return j.result;
+  };
+  await page.goto(served.url);
+});
+
+test.afterAll(async () => {
+  await page?.close();
+  await served?.stop();
+});
+
+test('loads with 4 channels whose pixels change', async () => {
+  await checkLoadsAndUpdates(page, 'web');
+  await expect(page.getByTestId('status-connection')).toContainText('connected (web)');
+});
+
+test('a stalled channel shows STALE within 100 ms + one frame; the others keep updating', async () => {
+  await checkStall(page, call, 1, 'web');
+});
+
+test('a killed worker is shown down and comes back', async () => {
+  await checkKilledWorker(page, call, 2, 'web', (pid) => process.kill(pid, 'SIGKILL'));
+});
+
+test('focus view and colormaps change the picture; freeze is marked FROZEN', async () => {
+  await checkFocusAndColormap(page, 'web');
+});
+
+test('WebGL context loss is shown and recovered', async () => {
+  await checkContextLoss(page, 'web');
+});
+
+test('cascade panel shows stages and the engine error for a bad parameter', async () => {
+  await page.getByTestId('tile-0').click();
+  await page.keyboard.press('Escape');
+  await page.getByTestId('panel-cascade').click();
+  await expect(page.getByTestId('cascade-panel')).toContainText('s1');
+  const input = page.locator('[data-testid^="param-"]').first();
+  await input.fill('{bad json');
+  await input.press('Enter');
+  await expect(page.getByTestId('cascade-error')).toBeVisible();
+  await shot(page, 'web-cascade-panel');
+  await page.getByTestId('panel-cascade').click();
+});
+
+test('requests without the token are refused (HTTP and WebSocket)', async () => {
+  for (const path of ['', 'index.html', 'api/health.get', 'api/channels.list?token=wrong']) {
+    const r = await fetch(served.baseUrl + path);
+    expect(r.status, `/${path}`).toBe(401);
+  }
+  const r = await fetch(`${served.baseUrl}api/device.pause`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-specula-token': 'x' + served.token }, body: '{"paused":true}' });
+  expect(r.status).toBe(401);
+  const code = await new Promise<number>((res) => {
+    const ws = new WebSocket(`${served.baseUrl.replace('http', 'ws')}ws`);
+    ws.on('unexpected-response', (_q, resp) => res(resp.statusCode ?? 0));
+    ws.on('open', () => res(101));
+    ws.on('error', () => res(-1));
+  });
+  expect(code).not.toBe(101);
+  // With the token the API answers.
+  expect(Array.isArray(await call('channels.list'))).toBe(true);
+});

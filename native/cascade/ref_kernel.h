@@ -1,0 +1,110 @@
+// The reference cascade (shared/reference-cascade.md, S1..S7) as one fused float32 AVX2 kernel.
+// Lines are processed 8 at a time, one per AVX2 lane, in an interleaved block (sample-major,
+// 8 lines per 32-byte row): the recurrences of S5 (IIR) and S6 (NLMS) are sequential along samples
+// but independent across lines, so they vectorise across lanes with no shuffles, and the FFTs share
+// twiddles. Each block runs S1..S6 while its data sits in L1/L2; S7 runs on the frame's log-magnitude.
+// All buffers are allocated in the constructor; run() allocates nothing.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "fft8.h"
+
+namespace specula {
+
+/** Parameters of the reference cascade (names as in params.json). */
+struct RefParams {
+  int lines = 600, samples = 1024;
+  /** Second-order sections, rows [b0 b1 b2 a0 a1 a2] with a0 == 1. */
+  std::vector<double> sos;
+  int taps = 16;
+  double mu = 0.5, eps = 1e-6, floor = 1e-3, refOffset = 32768.0;
+  /** S3: logmag = db * log10(max(|X|, floor)). */
+  double db = 20.0;
+  double loDb = 40.0, hiDb = 120.0;
+  int outLines = 512, outSamples = 256;
+  /** S7 input bins [sampleStart, sampleEnd) of the spectrum; sampleEnd < 0 means all N/2+1. */
+  int sampleStart = 0, sampleEnd = -1;
+};
+
+/** Blocks of 8 lines whose NLMS recurrences are interleaved (see nlmsGroup). */
+#ifndef SPECULA_NLMS_GROUP
+#define SPECULA_NLMS_GROUP 4
+#endif
+constexpr int kGroup = SPECULA_NLMS_GROUP;
+
+enum RefStage { kS1 = 0, kS2, kS3, kS4, kS5, kS6, kS7, kStageCount };
+
+/** Stage outputs as row-major float32 arrays (any may be null = not wanted). */
+struct RefOutputs {
+  float* x = nullptr;       // S1, lines x samples
+  float* xw = nullptr;      // S2, lines x samples
+  float* logmag = nullptr;  // S3, lines x (samples/2 + 1)
+  float* env = nullptr;     // S4, lines x samples
+  float* y = nullptr;       // S5, lines x samples
+  float* e = nullptr;       // S6, lines x samples
+  float* dec = nullptr;     // S7 float, outLines x outSamples
+  uint8_t* u8 = nullptr;    // S7 display, outLines x outSamples
+};
+
+class RefKernel {
+ public:
+  /** Validates the parameters (throws std::invalid_argument naming the problem) and allocates. */
+  explicit RefKernel(const RefParams& p);
+  const RefParams& params() const { return p_; }
+  /**
+   * One frame: raw and ref are lines x samples uint16, row-major. Fills the requested outputs and
+   * stageMs[kStageCount] (CLOCK_MONOTONIC, accumulated per stage across blocks).
+   */
+  void run(const uint16_t* raw, const uint16_t* ref, const RefOutputs& out, double* stageMs);
+
+ private:
+  void blockS1(const uint16_t* raw, int l0, int nl, float* xDump);
+  void blockS2S3(int l0, int nl, float* xwDump, float* logmag, bool forS7);
+  void blockS4(int l0, int nl, float* env);
+  void blockS5(int l0, int nl, float* yDump, int g);
+  void loadRef(const uint16_t* ref, int l0, int nl, int g);
+  void groupS6(int l0, int nb, float* e);
+  void stageS7(const float* logmag, float* dec, uint8_t* u8);
+
+  RefParams p_;
+  int L_, N_, K_;  // K_ = N/2 + 1 spectrum bins
+  int nsec_;
+  Fft8 fft_;        // complex FFT of size N/2 (real FFT by the half-size trick)
+  struct Free { void operator()(float* q) const; };
+  std::unique_ptr<float[], Free> mem_;
+  // views into mem_ (all 32-byte aligned)
+  float* win_;       // [N]
+  float* bgf_;       // [N] fractional part of the background
+  int32_t* bgi_;     // [N] integer part of the background
+  uint32_t* colSum_; // [N]
+  float* twr_;       // [N/2+1] cos(2 pi k / N), post-processing twiddles of the real FFT
+  float* twi_;       // [N/2+1] -sin(2 pi k / N)
+  float* xb_;        // [N*8] S1 block
+  float* re_;        // [N/2*8] FFT work
+  float* im_;        // [N/2*8]
+  float* spr_;       // [K*8] X real part (natural order)
+  float* spi_;       // [K*8]
+  float* lmb_;       // [K*8] logmag block
+  float* envb_;      // [N*8]
+  float* yb_;        // [kGroup][N*8] S5 output per block of the group
+  float* rb_;        // [kGroup][(N+taps)*8] NLMS reference, taps leading zero rows
+  long rbStride_ = 0;
+  float* eb_;        // [kGroup][N*8]
+  float* wts_;       // [kGroup][taps*8] NLMS weights
+  float* lmFull_;    // [L*K] row-major logmag of the frame (S7 input, general case) when out.logmag is null
+  float* pairFull_;  // [L*outSamples] per-line sums of S7's bin pairs (S7 input when bins go in pairs)
+  float* pb_;        // [outSamples*8] block of those sums
+  bool pairs_ = false;
+  std::vector<float> sosf_;  // per section b0 b1 b2 a1 a2 (float)
+  std::vector<int> lineStart_;
+  std::vector<float> lineInv_;
+  std::vector<int> sampleEdge_;  // S7 sample block edges, relative to sampleStart
+  double stageAcc_[kStageCount] = {};
+};
+
+/** True when this CPU can run the AVX2+FMA kernel. */
+bool cpuHasAvx2Fma();
+
+}  // namespace specula

@@ -1,0 +1,64 @@
+/**
+ * `background`: remove a background spectrum from every line (float64 out).
+ * - `frame-mean`: bg[n] = mean over this frame's lines (reference S1);
+ * - `running-mean`: bg ← (1-alpha)·bg + alpha·(this frame's mean), first frame initialises it;
+ * - `fixed`: bg = params.reference (one value per sample).
+ */
+import { defineStage, allocData, f64Shape } from '../stage';
+
+export const background = defineStage({
+  type: 'background',
+  doc: 'Subtract a background spectrum: per-frame mean over lines, running mean over frames, or fixed.',
+  accepts: 'real',
+  params: {
+    mode: { kind: 'enum', values: ['frame-mean', 'running-mean', 'fixed'] as const, default: 'frame-mean', doc: 'how bg is obtained' },
+    alpha: { kind: 'number', min: 0, max: 1, default: 0.1, doc: 'running-mean: weight of the newest frame' },
+    reference: { kind: 'numbers', minLength: 1, doc: 'fixed: background, one value per sample' },
+  },
+  shape(inp, p) {
+    if (p.mode === 'fixed') {
+      if (!p.reference) return 'params.reference: required when mode is \'fixed\'';
+      if (p.reference.length !== inp.samples) return `params.reference: expected ${inp.samples} values (one per sample), got ${p.reference.length}`;
+    }
+    return { out: f64Shape(inp.lines, inp.samples) };
+  },
+  create(inp, p) {
+    const L = inp.lines;
+    const N = inp.samples;
+    const out = allocData(f64Shape(L, N));
+    const y = out.data as Float64Array;
+    const bg = new Float64Array(N);
+    const mean = new Float64Array(N);
+    const mode = p.mode;
+    const alpha = p.alpha;
+    let primed = false;
+    if (mode === 'fixed') bg.set(p.reference as number[]);
+    return {
+      out,
+      reset() { primed = false; },
+      run(x) {
+        if (mode !== 'fixed') {
+          // Convert and accumulate column sums in one pass (line order = numpy's reduction order).
+          const acc = mode === 'frame-mean' ? bg : mean;
+          for (let n = 0; n < N; n++) acc[n] = 0;
+          for (let l = 0, o = 0; l < L; l++, o += N) {
+            for (let n = 0; n < N; n++) {
+              const v = x[o + n];
+              y[o + n] = v;
+              acc[n] += v;
+            }
+          }
+          for (let n = 0; n < N; n++) acc[n] /= L;
+          if (mode === 'running-mean') {
+            if (!primed) { bg.set(mean); primed = true; } else {
+              for (let n = 0; n < N; n++) bg[n] = (1 - alpha) * bg[n] + alpha * mean[n];
+            }
+          }
+          for (let l = 0, o = 0; l < L; l++, o += N) for (let n = 0; n < N; n++) y[o + n] -= bg[n];
+        } else {
+          for (let l = 0, o = 0; l < L; l++, o += N) for (let n = 0; n < N; n++) y[o + n] = x[o + n] - bg[n];
+        }
+      },
+    };
+  },
+});

@@ -1,0 +1,212 @@
+/**
+ * The recorder: reads channel rings like any other consumer and streams raw frames into an MCAP
+ * file (./mcap-frame-writer.ts).
+ *
+ * It can never block acquisition: the device writes rings from its own thread and never waits for
+ * readers. The recorder polls each ring (`readLatest`, non-blocking; no thread-pool waits, which
+ * would starve the pool the file writes need) into a bounded, preallocated pool of frame slots per
+ * channel. A slot returns to its pool once its chunk is on its way to disk. When the disk falls
+ * behind, the pool runs dry, the recorder stops reading that ring, and the frames the ring moves on
+ * past show up as a sequence gap at the next read: they are counted per channel as dropped-to-disk,
+ * shown in `status()` and stored in the file at stop.
+ *
+ * Nothing is allocated per frame on this side: slots, their views and DataViews are made at start.
+ */
+import { FRAME_HEADER_BYTES, FH, dtypeSize } from '../../shared/frame-header';
+import { READ_INFO_LENGTH, ReadInfo, ReadStatus } from '../../native/api';
+import { McapFrameWriter, type FrameRef } from './mcap-frame-writer';
+import type { ChannelExtraMeta, ChannelMeta, ChannelStats, SessionMeta } from './format';
+import type { Compression } from './compression';
+import type { RecorderState, RecorderStatus } from '../../shared/recording';
+import type { FrameSource } from './synthetic-frames';
+
+export type { FrameSource } from './synthetic-frames';
+
+export interface RecorderOptions {
+  path: string;
+  /** Rings to record (any subset of channels, including the reference channel). */
+  sources: readonly FrameSource[];
+  /** Labels / reference flags per channel (default: "ch<N>", reference when flagged here). */
+  labels?: ReadonlyMap<number, string>;
+  referenceChannels?: ReadonlySet<number>;
+  channelExtra?: ReadonlyMap<number, ChannelExtraMeta>;
+  appVersion?: string;
+  operatorNote?: string;
+  device?: Record<string, unknown>;
+  compression?: Compression;
+  chunkBytes?: number;
+  maxChunkMs?: number;
+  /** Memory for queued frames across channels (default 512 MiB; 3..256 frames per channel). */
+  queueBytes?: number;
+  /** Ring polling period, ms (default 2). */
+  pollMs?: number;
+  /** Do not start the polling timer (tests and benchmarks drive `poll()` themselves). */
+  manualPoll?: boolean;
+}
+
+export type { RecorderState, RecorderStatus, RecorderChannelStatus } from '../../shared/recording';
+
+interface Slot extends FrameRef {
+  header: Uint8Array;
+  payload: Uint8Array;
+  dv: DataView;
+}
+
+interface ChannelState {
+  source: FrameSource;
+  free: Slot[];
+  total: number;
+  recorded: number;
+  dropped: number;
+  started: boolean;
+}
+
+const TWO32 = 4294967296;
+
+/** CLOCK_MONOTONIC ns (libuv's hrtime is CLOCK_MONOTONIC on Linux: the device's clock). */
+export function monotonicNowNs(): number {
+  return Number(process.hrtime.bigint());
+}
+
+export class Recorder {
+  readonly path: string;
+  #writer: McapFrameWriter;
+  #channels: ChannelState[] = [];
+  #info = new Float64Array(READ_INFO_LENGTH);
+  #timer: NodeJS.Timeout | null = null;
+  #state: RecorderState = 'recording';
+  #error: string | null = null;
+  #t0Ms: number;
+  #startedAt: string;
+  #stopMs = 0;
+
+  private constructor(path: string, writer: McapFrameWriter, channels: ChannelState[], startedAt: string) {
+    this.path = path;
+    this.#writer = writer;
+    this.#channels = channels;
+    this.#t0Ms = performance.now();
+    this.#startedAt = startedAt;
+  }
+
+  /** Create the file, write its metadata and start polling the rings. */
+  static async start(o: RecorderOptions): Promise<Recorder> {
+    if (o.sources.length === 0) throw new Error('record: no channels selected');
+    const metas: ChannelMeta[] = o.sources.map((s) => ({
+      channel: s.channel, lines: s.lines, samples: s.samples, dtype: s.dtype,
+      label: o.labels?.get(s.channel) ?? `ch${s.channel}`, reference: o.referenceChannels?.has(s.channel) ?? false,
+    }));
+    const frameBytes = metas.map((m) => FRAME_HEADER_BYTES + m.lines * m.samples * dtypeSize(m.dtype));
+    const perSet = frameBytes.reduce((a, b) => a + b, 0);
+    const slotsPerChannel = Math.min(256, Math.max(3, Math.floor((o.queueBytes ?? 512 * 1024 * 1024) / perSet)));
+    const startedAt = new Date();
+    const mono = monotonicNowNs();
+    const session: SessionMeta = {
+      appVersion: o.appVersion ?? 'unknown', startTime: startedAt.toISOString(), operatorNote: o.operatorNote ?? '',
+      device: o.device ?? {}, epochNsAtStart: String(BigInt(startedAt.getTime()) * 1_000_000n), monoNsAtStart: String(mono),
+    };
+    const writer = await McapFrameWriter.create({
+      path: o.path, channels: metas, session, channelExtra: o.channelExtra, compression: o.compression,
+      chunkBytes: o.chunkBytes, maxChunkMs: o.maxChunkMs, library: `specula ${session.appVersion}`,
+    });
+    const channels: ChannelState[] = o.sources.map((source, k) => {
+      const st: ChannelState = { source, free: [], total: slotsPerChannel, recorded: 0, dropped: 0, started: false };
+      for (let i = 0; i < slotsPerChannel; i++) {
+        const bytes = new Uint8Array(frameBytes[k]);
+        const slot: Slot = {
+          bytes, header: bytes.subarray(0, FRAME_HEADER_BYTES), payload: bytes.subarray(FRAME_HEADER_BYTES),
+          dv: new DataView(bytes.buffer), channel: source.channel, seq: 0, tAcquiredNs: 0, tRingWriteNs: 0,
+          release: () => { st.free.push(slot); },
+        };
+        st.free.push(slot);
+      }
+      return st;
+    });
+    const r = new Recorder(o.path, writer, channels, session.startTime);
+    if (!o.manualPoll) {
+      r.#timer = setInterval(() => r.poll(), o.pollMs ?? 2);
+      r.#timer.unref?.();
+    }
+    return r;
+  }
+
+  /** Read every ring once (non-blocking) and queue new frames; returns frames taken. */
+  poll(): number {
+    if (this.#state !== 'recording') return 0;
+    const now = performance.now();
+    const info = this.#info;
+    let taken = 0;
+    for (const c of this.#channels) {
+      const slot = c.free.pop();
+      if (!slot) continue; // disk behind: leave the ring alone, the gap is counted at the next read
+      const st = c.source.readLatest(slot.header, slot.payload, info);
+      if (st !== ReadStatus.Frame) { c.free.push(slot); continue; }
+      if (c.started) c.dropped += info[ReadInfo.gap];
+      c.started = true;
+      const dv = slot.dv;
+      slot.seq = dv.getUint32(FH.seq + 4, true) * TWO32 + dv.getUint32(FH.seq, true);
+      slot.tAcquiredNs = dv.getUint32(FH.tAcquiredNs + 4, true) * TWO32 + dv.getUint32(FH.tAcquiredNs, true);
+      slot.tRingWriteNs = dv.getUint32(FH.tRingWriteNs + 4, true) * TWO32 + dv.getUint32(FH.tRingWriteNs, true);
+      try {
+        this.#writer.add(slot, now);
+      } catch (e) {
+        this.#fail(e);
+        return taken;
+      }
+      c.recorded++;
+      taken++;
+    }
+    this.#writer.tick(now);
+    if (this.#writer.error) this.#fail(this.#writer.error);
+    return taken;
+  }
+
+  #fail(e: unknown): void {
+    this.#error = e instanceof Error ? e.message : String(e);
+    this.#state = 'failed';
+    this.#stopTimer();
+  }
+
+  #stopTimer(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#stopMs = performance.now();
+  }
+
+  status(): RecorderStatus {
+    const running = this.#state === 'recording';
+    let rec = 0;
+    let drop = 0;
+    const channels = this.#channels.map((c) => {
+      rec += c.recorded;
+      drop += c.dropped;
+      return { channel: c.source.channel, recorded: c.recorded, dropped: c.dropped, queued: c.total - c.free.length };
+    });
+    return {
+      state: this.#state, path: this.path, startedAt: this.#startedAt,
+      elapsedMs: (running ? performance.now() : this.#stopMs) - this.#t0Ms,
+      bytes: this.#writer.bytesWritten, framesRecorded: rec, framesDropped: drop, channels, error: this.#error,
+    };
+  }
+
+  /** Push every frame taken so far to the file (closes the open chunk); the recording goes on. */
+  async flush(): Promise<void> {
+    await this.#writer.flush();
+  }
+
+  /** Stop polling, write what is queued, the stats and the index; resolves with the final status. */
+  async stop(): Promise<RecorderStatus> {
+    if (this.#state === 'recording') {
+      this.#state = 'stopping';
+      this.#stopTimer();
+    }
+    const stats: ChannelStats[] = this.#channels.map((c) => ({ channel: c.source.channel, recorded: c.recorded, dropped: c.dropped }));
+    try {
+      await this.#writer.close(stats);
+      if (this.#state === 'stopping') this.#state = 'stopped';
+    } catch (e) {
+      this.#error ??= e instanceof Error ? e.message : String(e);
+      this.#state = 'failed';
+    }
+    return this.status();
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * What the web server needs from the engine: the call handlers, engine events and display frames.
+ * `engine-host.ts` builds one from the real `Engine`; tests build small fakes.
+ */
+import type { BridgeEventName, BridgeEvents, BridgeHandlers } from '../../shared/bridge';
+
+export interface BridgeHost {
+  /** Control-call implementations (a missing one answers `unknown-method`). */
+  readonly handlers: BridgeHandlers;
+  /** Subscribe to engine events; returns unsubscribe. */
+  onEvent(listener: <E extends BridgeEventName>(name: E, data: BridgeEvents[E]) => void): () => void;
+  /**
+   * Subscribe to display frames (display-frame layout, channel id in the header), newest only.
+   * The bytes are valid during the call, and longer between `retain()` and `release()`.
+   */
+  onFrame(listener: (frame: FrameLease) => void): () => void;
+}
+
+/** A display frame on loan from the engine (structurally the engine's `DisplayFrameLease`). */
+export interface FrameLease {
+  readonly bytes: Uint8Array;
+  retain(): void;
+  release(): void;
+}

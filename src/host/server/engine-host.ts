@@ -1,0 +1,160 @@
+/**
+ * The real `Engine` behind the bridge: control-call handlers, events (health, state, channels,
+ * cascade) and display frames (relay mode leases). Used by `specula serve` and, for the control
+ * half, by Electron main.
+ */
+import type { BridgeEventName, BridgeEvents, BridgeHandlers, CascadeState, ChannelInfo, EngineState } from '../../shared/bridge';
+import type { CascadeSpec } from '../../shared/cascade-spec';
+import type { Engine } from '../../engine/engine';
+import type { BridgeHost, FrameLease } from './bridge-host';
+import { listPresets, loadPreset } from './presets';
+import { RejectedError, needBool, needChannel, optChannels } from './rpc';
+
+export interface EngineHostOptions {
+  mode: 'electron' | 'web';
+  budgetMs?: number;
+  presetDir: string | null;
+  /** The cascade every channel was started with. */
+  cascade: CascadeSpec;
+  /** Relay frames to `onFrame` (web); Electron uses ports instead. */
+  relayFrames: boolean;
+  /** Kill a process by pid (injected for tests). */
+  kill?: (pid: number, sig: NodeJS.Signals) => void;
+}
+
+type Listener = (name: BridgeEventName, data: unknown) => void;
+
+/** Engine methods the host uses beyond the common facade, when this engine has them. */
+interface OptionalEngineApi {
+  startChannel?: (channel: number) => Promise<void>;
+  stopChannel?: (channel: number) => Promise<void>;
+  stageMs?: (channel: number) => Record<string, number> | null;
+}
+
+export class EngineHost implements BridgeHost {
+  readonly handlers: BridgeHandlers;
+  private readonly listeners = new Set<Listener>();
+  private readonly cascades = new Map<number, CascadeSpec>();
+  private readonly state: EngineState;
+  private readonly offHealth: () => void;
+
+  constructor(private readonly engine: Engine, private readonly o: EngineHostOptions) {
+    for (const ch of engine.info.channels) this.cascades.set(ch, o.cascade);
+    this.state = { running: true, paused: false, stalled: [], mode: o.mode, budgetMs: o.budgetMs ?? 100, source: 'simulator' };
+    this.offHealth = engine.onHealth((h) => this.emit('health', h));
+    const kill = o.kill ?? ((pid: number, sig: NodeJS.Signals) => process.kill(pid, sig));
+    const ext = engine as unknown as OptionalEngineApi;
+    const known = (ch: number) => {
+      if (!engine.info.channels.includes(ch)) throw new RejectedError(`unknown channel ${ch} (channels: ${engine.info.channels.join(', ')})`);
+      return ch;
+    };
+
+    this.handlers = {
+      'engine.state': () => this.state,
+      'engine.clock': () => ({ monotonicNs: engine.native.monotonicNs() }),
+      'channels.list': () => this.channels(),
+      'health.get': () => engine.health(),
+      'channels.start': async (p) => {
+        const chans = optChannels(p.channels);
+        if (chans) {
+          if (!ext.startChannel) throw new RejectedError('this engine cannot start single channels; call channels.start without "channels"');
+          for (const c of chans) await ext.startChannel(known(c));
+        } else {
+          engine.resume();
+          this.state.running = true;
+          this.state.paused = false;
+        }
+        return this.changed();
+      },
+      'channels.stop': async (p) => {
+        const chans = optChannels(p.channels);
+        if (chans) {
+          if (!ext.stopChannel) throw new RejectedError('this engine cannot stop single channels; call channels.stop without "channels"');
+          for (const c of chans) await ext.stopChannel(known(c));
+        } else {
+          engine.pause();
+          this.state.running = false;
+        }
+        return this.changed();
+      },
+      'device.pause': (p) => {
+        const paused = needBool(p.paused, 'paused');
+        if (paused) engine.pause();
+        else engine.resume();
+        this.state.paused = paused;
+        if (!paused) this.state.running = true;
+        return this.changed();
+      },
+      'device.stall': (p) => {
+        const ch = known(needChannel(p));
+        const stalled = needBool(p.stalled, 'stalled');
+        engine.stall(ch, stalled);
+        const set = new Set(this.state.stalled);
+        if (stalled) set.add(ch);
+        else set.delete(ch);
+        this.state.stalled = [...set].sort((a, b) => a - b);
+        return this.changed();
+      },
+      'worker.kill': (p) => {
+        const ch = known(needChannel(p));
+        const pid = engine.pid(ch);
+        if (pid !== null) kill(pid, 'SIGKILL');
+        return { killedPid: pid };
+      },
+      'cascade.get': (p) => this.cascadeState(known(needChannel(p))),
+      'cascade.set': async (p) => {
+        if (!p.spec || typeof p.spec !== 'object' || Array.isArray(p.spec)) throw new RejectedError('spec must be a cascade object (see resources/cascades/*.json)', 'bad-params');
+        const chans = optChannels(p.channels)?.map(known) ?? engine.info.channels;
+        try {
+          if (chans.length === engine.info.channels.length && p.channels === undefined) await engine.setCascade('all', p.spec);
+          else for (const c of chans) await engine.setCascade(c, p.spec);
+        } catch (e) {
+          throw new RejectedError(e instanceof Error ? e.message : String(e));
+        }
+        for (const c of chans) {
+          this.cascades.set(c, p.spec);
+          this.emit('cascade', this.cascadeState(c));
+        }
+        this.emit('channels', this.channels());
+        return { applied: chans };
+      },
+      'presets.list': () => listPresets(o.presetDir),
+      'presets.get': (p) => loadPreset(o.presetDir, p.name),
+    };
+  }
+
+  private cascadeState(ch: number): CascadeState {
+    const ext = this.engine as unknown as OptionalEngineApi;
+    return { channel: ch, spec: this.cascades.get(ch)!, stageMs: ext.stageMs?.(ch) ?? {} };
+  }
+
+  channels(): ChannelInfo[] {
+    const i = this.engine.info;
+    return i.channels.map((ch) => ({ channel: ch, label: `CH ${ch}`, fps: i.fps, lines: i.lines, samples: i.samples, enabled: true, cascade: this.cascades.get(ch)?.name ?? '?' }));
+  }
+
+  private changed(): EngineState {
+    this.emit('state', this.state);
+    return this.state;
+  }
+
+  private emit<E extends BridgeEventName>(name: E, data: BridgeEvents[E]): void {
+    for (const l of this.listeners) l(name, data);
+  }
+
+  onEvent(listener: <E extends BridgeEventName>(name: E, data: BridgeEvents[E]) => void): () => void {
+    const l = listener as Listener;
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  onFrame(listener: (frame: FrameLease) => void): () => void {
+    if (!this.o.relayFrames) return () => undefined;
+    return this.engine.onDisplayFrame(listener);
+  }
+
+  close(): void {
+    this.offHealth();
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,127 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { FH } from '../../shared/frame-header';
+import { FakeHost } from './fake-host.test-util';
+import { tokenMatches } from './token';
+import { startWebServer, type WebServer } from './web-server';
+
+let host: FakeHost;
+let srv: WebServer;
+const TOKEN = 'tok-123456789';
+
+beforeEach(async () => {
+  const root = mkdtempSync(join(tmpdir(), 'specula-web-'));
+  writeFileSync(join(root, 'index.html'), '<!doctype html><title>x</title>');
+  host = new FakeHost();
+  srv = await startWebServer({ host: '127.0.0.1', port: 0, token: TOKEN, root, bridge: host });
+});
+afterEach(async () => {
+  await srv.close();
+});
+
+function openWs(url: string, texts: any[] = [], bins: Buffer[] = []): Promise<WebSocket> {
+  return new Promise((res, rej) => {
+    const ws = new WebSocket(url);
+    ws.on('message', (d, bin) => (bin ? bins.push(d as Buffer) : texts.push(JSON.parse(d.toString()))));
+    ws.once('open', () => res(ws));
+    ws.once('error', rej);
+    ws.once('unexpected-response', (_req, r) => rej(new Error(`HTTP ${r.statusCode}`)));
+  });
+}
+
+describe('token', () => {
+  it('compares in constant time and rejects missing or different tokens', () => {
+    expect(tokenMatches('abc', 'abc')).toBe(true);
+    expect(tokenMatches('abc', 'abd')).toBe(false);
+    expect(tokenMatches('abc', 'abcd')).toBe(false);
+    expect(tokenMatches('abc', '')).toBe(false);
+    expect(tokenMatches('abc', null)).toBe(false);
+  });
+});
+
+describe('web server', () => {
+  it('binds 127.0.0.1 and puts the token in the URL', () => {
+    expect(srv.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=tok-123456789$/);
+  });
+
+  it('refuses every HTTP request without the right token (page, assets, API)', async () => {
+    for (const p of ['', 'index.html', 'api/channels.list', 'api/channels.list?token=wrong']) {
+      const r = await fetch(srv.baseUrl + p);
+      expect(r.status, p).toBe(401);
+    }
+  });
+
+  it('serves the page with the token, sets an HttpOnly cookie and a CSP, then accepts the cookie', async () => {
+    const r = await fetch(srv.url);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-security-policy')).toMatch(/script-src 'self'( 'unsafe-eval')?;/);
+    const cookie = r.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/specula_token=tok-123456789; HttpOnly; SameSite=Strict/);
+    const r2 = await fetch(srv.baseUrl + 'index.html', { headers: { cookie: cookie.split(';')[0] } });
+    expect(r2.status).toBe(200);
+  });
+
+  it('does not serve files outside the renderer root', async () => {
+    const r = await fetch(srv.baseUrl + '..%2F..%2Fetc%2Fpasswd', { headers: { 'x-specula-token': TOKEN } });
+    expect(r.status).toBe(404);
+  });
+
+  it('answers control calls over HTTP with codes that tell refusals from bugs', async () => {
+    const h = { authorization: `Bearer ${TOKEN}` };
+    const list = await (await fetch(srv.baseUrl + 'api/channels.list', { headers: h })).json();
+    expect(list).toEqual({ ok: true, result: host.channels });
+    const stall = await fetch(srv.baseUrl + 'api/device.stall', { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify({ channel: 1, stalled: true }) });
+    expect(stall.status).toBe(200);
+    expect(((await stall.json()) as any).result.stalled).toEqual([1]);
+    const bad = await fetch(srv.baseUrl + 'api/device.stall', { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify({ channel: 'x', stalled: true }) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error.message).toMatch(/channel must be an integer/);
+    const rej = await fetch(srv.baseUrl + 'api/cascade.set', { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify({ spec: {} }) });
+    expect(rej.status).toBe(422);
+    expect(((await rej.json()) as any).error).toEqual({ code: 'rejected', message: 'cascade: "stages" must be an array' });
+    expect((await fetch(srv.baseUrl + 'api/no.such', { headers: h })).status).toBe(404);
+    expect((await fetch(srv.baseUrl + 'api/health.get', { headers: h })).status).toBe(500);
+    const nojson = await fetch(srv.baseUrl + 'api/device.stall', { method: 'POST', headers: h, body: '{}' });
+    expect(nojson.status).toBe(415);
+  });
+
+  it('refuses a WebSocket without the token', async () => {
+    await expect(openWs(srv.baseUrl.replace('http', 'ws') + 'ws')).rejects.toThrow();
+    await expect(openWs(srv.baseUrl.replace('http', 'ws') + 'ws?token=nope')).rejects.toThrow();
+  });
+
+  it('sends hello, events, call results and binary frames over the WebSocket', async () => {
+    const texts: any[] = [];
+    const bins: Buffer[] = [];
+    const ws = await openWs(srv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, texts, bins);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(texts[0]).toMatchObject({ type: 'hello', version: 1, channels: host.channels });
+    ws.send(JSON.stringify({ type: 'call', id: 7, method: 'device.stall', params: { channel: 0, stalled: true } }));
+    host.emitFrame(1, 1, 42);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(texts.find((t) => t.type === 'result')).toMatchObject({ id: 7, outcome: { ok: true } });
+    expect(texts.find((t) => t.type === 'event')).toMatchObject({ name: 'state', data: { stalled: [0] } });
+    expect(bins).toHaveLength(1);
+    expect(bins[0].readUInt32LE(FH.channel)).toBe(1);
+    expect(bins[0][bins[0].length - 1]).toBe(42);
+    ws.close();
+  });
+
+  it('keeps at most one frame per channel waiting for a slow client (latest wins, drops counted)', async () => {
+    const bins: Buffer[] = [];
+    const ws = await openWs(srv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], bins);
+    await new Promise((r) => setTimeout(r, 30));
+    // Emit 50 large frames synchronously: the first is written, the others collapse into one pending.
+    for (let i = 1; i <= 50; i++) host.emitFrame(0, i, i, 1024, 256);
+    await new Promise((r) => setTimeout(r, 200));
+    const client = [...srv.clients][0];
+    expect(bins.length).toBeLessThan(50);
+    expect(bins[bins.length - 1][bins[bins.length - 1].length - 1]).toBe(50); // the newest arrived
+    expect(client.droppedTotal + bins.length).toBe(50);
+    expect(host.outstanding).toBe(0); // every lease went back to the engine's pool
+    ws.close();
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * WebSocket side of web mode (`/ws`): engine events and call results as JSON text, display frames
+ * as binary messages. Per client and channel at most one frame is being written and one waits
+ * (the newest): a slow client loses old frames, counted, and never makes the server queue.
+ */
+import type { WebSocket } from 'ws';
+import type { BridgeHandlers, WsClientMessage, WsServerMessage } from '../../shared/bridge';
+import { WS_PROTOCOL_VERSION } from '../../shared/bridge';
+import { FH } from '../../shared/frame-header';
+import type { FrameLease } from './bridge-host';
+import { dispatchCall } from './rpc';
+
+interface ChannelSlot {
+  /** A send of this channel's frame is in progress (socket not yet flushed). */
+  busy: boolean;
+  /** Newest frame waiting for the send in progress to finish (retained). */
+  pending: FrameLease | null;
+  dropped: number;
+}
+
+/** One connected client. */
+export class WsClient {
+  private readonly slots = new Map<number, ChannelSlot>();
+  private channels: Set<number> | null = null;
+  private frames = true;
+  /** Frames dropped for this client (latest-wins), all channels. */
+  droppedTotal = 0;
+  sentTotal = 0;
+
+  constructor(readonly ws: WebSocket, private readonly handlers: BridgeHandlers) {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return; // clients send no binary
+      void this.onText(data.toString());
+    });
+    ws.on('close', () => this.releaseAll());
+  }
+
+  sendJson(msg: WsServerMessage): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  /** Give back every frame still held (socket closed). */
+  releaseAll(): void {
+    for (const s of this.slots.values()) {
+      s.pending?.release();
+      s.pending = null;
+    }
+  }
+
+  /**
+   * Offer a frame lease. It is retained while it is being written or waiting, and released when the
+   * socket has taken it or a newer frame replaced it: no copy here, the engine's buffer goes out.
+   */
+  offerFrame(channel: number, frame: FrameLease): void {
+    if (!this.frames || (this.channels && !this.channels.has(channel))) return;
+    let s = this.slots.get(channel);
+    if (!s) {
+      s = { busy: false, pending: null, dropped: 0 };
+      this.slots.set(channel, s);
+    }
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    frame.retain();
+    if (s.busy) {
+      if (s.pending) {
+        s.pending.release();
+        s.dropped++;
+        this.droppedTotal++;
+      }
+      s.pending = frame;
+      return;
+    }
+    this.send(channel, s, frame);
+  }
+
+  private send(channel: number, s: ChannelSlot, frame: FrameLease): void {
+    if (this.ws.readyState !== this.ws.OPEN) {
+      frame.release();
+      return;
+    }
+    s.busy = true;
+    this.sentTotal++;
+    this.ws.send(frame.bytes, { binary: true }, () => {
+      frame.release();
+      s.busy = false;
+      const next = s.pending;
+      if (next) {
+        s.pending = null;
+        this.send(channel, s, next);
+      }
+    });
+  }
+
+  private async onText(text: string): Promise<void> {
+    let msg: WsClientMessage;
+    try {
+      msg = JSON.parse(text) as WsClientMessage;
+    } catch {
+      this.sendJson({ type: 'result', id: -1, outcome: { ok: false, error: { code: 'bad-params', message: 'message is not JSON' } } });
+      return;
+    }
+    if (msg.type === 'call') {
+      const outcome = await dispatchCall(this.handlers, msg.method, msg.params);
+      this.sendJson({ type: 'result', id: typeof msg.id === 'number' ? msg.id : -1, outcome });
+    } else if (msg.type === 'subscribe') {
+      this.channels = Array.isArray(msg.channels) ? new Set(msg.channels) : null;
+      this.frames = msg.frames !== false;
+    } else {
+      this.sendJson({ type: 'result', id: -1, outcome: { ok: false, error: { code: 'bad-params', message: `unknown message type ${JSON.stringify((msg as { type?: unknown }).type)}` } } });
+    }
+  }
+}
+
+/** Read the channel id of a display frame from its header (the only routing key). */
+export function frameChannel(bytes: Uint8Array): number {
+  if (bytes.byteLength < 64) throw new RangeError(`display frame too short: ${bytes.byteLength} bytes`);
+  return bytes[FH.channel] | (bytes[FH.channel + 1] << 8) | (bytes[FH.channel + 2] << 16) | (bytes[FH.channel + 3] * 16777216);
+}
+
+export async function helloMessage(handlers: BridgeHandlers): Promise<WsServerMessage> {
+  const channels = handlers['channels.list'] ? await handlers['channels.list']({}) : [];
+  const state = handlers['engine.state'] ? await handlers['engine.state']({}) : { running: false, paused: false, stalled: [], mode: 'web' as const, budgetMs: 100, source: 'none' };
+  return { type: 'hello', version: WS_PROTOCOL_VERSION, channels, state };
+}

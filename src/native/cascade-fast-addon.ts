@@ -1,0 +1,126 @@
+/**
+ * Typed contract and loader of the fast-path addon `build/Release/specula_cascade.node`
+ * (C++ in `native/cascade/`, one fused AVX2/FMA float32 kernel of the reference cascade S1–S7).
+ * Only `cascade-fast.ts` uses it; everybody else goes through `createFastProcessor()`.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Parameters of the fused kernel (validated again in C++; bad values throw RangeError/TypeError). */
+export interface RefCascadeParams {
+  lines: number;
+  /** Power of two, 16..65536. */
+  samples: number;
+  /** Second-order sections `[b0, b1, b2, a0, a1, a2]` with a0 === 1 (1..8 sections). */
+  sos: number[][];
+  taps?: number;
+  mu?: number;
+  /** Must be > 0. */
+  eps?: number;
+  floor?: number;
+  /** S3 dB factor: logmag = db·log10(max(|X|, floor)). */
+  db?: number;
+  refOffset?: number;
+  loDb?: number;
+  hiDb?: number;
+  outLines?: number;
+  outSamples?: number;
+  /** S7 bins [sampleStart, sampleEnd) of the N/2+1 spectrum bins (default: all). */
+  sampleStart?: number;
+  sampleEnd?: number;
+}
+
+/** Output targets; each optional, exact lengths checked by `bind`. */
+export interface RefCascadeOutputs {
+  x?: Float32Array;
+  xw?: Float32Array;
+  logmag?: Float32Array;
+  env?: Float32Array;
+  y?: Float32Array;
+  e?: Float32Array;
+  dec?: Float32Array;
+  u8?: Uint8Array;
+}
+
+/** Bits of the `mask` argument of `run`, in the order of RefCascadeOutputs. */
+export const OutBit = { x: 1, xw: 2, logmag: 4, env: 8, y: 16, e: 32, dec: 64, u8: 128 } as const;
+export type OutName = keyof typeof OutBit;
+/** Kernel stage order of the `stageMs` it fills: S1..S7. */
+export const KERNEL_STAGES = 7;
+
+export interface RefCascade {
+  /** Hold references to the output arrays (replaces any previous binding). */
+  bind(outputs: RefCascadeOutputs): void;
+  /**
+   * One frame: `raw`, `ref` are lines×samples Uint16Array. Writes the bound outputs selected by
+   * `mask` (stages whose outputs nobody asked for are skipped) and S1..S7 ms into `stageMs[0..6]`.
+   * Allocates nothing.
+   */
+  run(raw: Uint16Array, ref: Uint16Array, mask: number, stageMs: Float64Array): void;
+  /** Free the kernel's buffers now (the object is unusable afterwards). */
+  dispose(): void;
+}
+
+export interface CascadeAddon {
+  /** False when the CPU lacks AVX2/FMA (constructing RefCascade then throws). */
+  available: boolean;
+  simd: string;
+  unavailableReason: string | null;
+  stageCount: number;
+  RefCascade: new (params: RefCascadeParams) => RefCascade;
+}
+
+const ADDON = join('build', 'Release', 'specula_cascade.node');
+let cached: CascadeAddon | null = null;
+let loadError: string | null = null;
+
+function findAddon(): string | null {
+  const env = process.env.SPECULA_CASCADE_PATH;
+  if (env) return existsSync(env) ? resolve(env) : null;
+  const starts: string[] = [];
+  try {
+    starts.push(dirname(fileURLToPath(import.meta.url)));
+  } catch {
+    /* bundled without a file: URL */
+  }
+  starts.push(process.cwd());
+  for (const start of starts) {
+    let dir = resolve(start);
+    for (;;) {
+      const p = join(dir, ADDON);
+      if (existsSync(p)) return p;
+      const up = dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+  }
+  return null;
+}
+
+/**
+ * The addon, or an explanation of why it cannot be used (not built, fails to load, CPU without
+ * AVX2/FMA). Loaded once per process.
+ */
+export function loadCascadeAddon(): { addon: CascadeAddon } | { addon: null; reason: string } {
+  if (cached) return { addon: cached };
+  if (loadError) return { addon: null, reason: loadError };
+  const path = findAddon();
+  if (!path) {
+    loadError = `fast path unavailable: ${ADDON} not found (run \`npm run build:native\`)`;
+    return { addon: null, reason: loadError };
+  }
+  try {
+    const mod = createRequire(import.meta.url)(path) as CascadeAddon;
+    if (!mod.available) {
+      loadError = `fast path unavailable: ${mod.unavailableReason ?? 'CPU not supported'}`;
+      return { addon: null, reason: loadError };
+    }
+    cached = mod;
+    return { addon: mod };
+  } catch (e) {
+    loadError = `fast path unavailable: ${path} failed to load: ${(e as Error).message}`;
+    return { addon: null, reason: loadError };
+  }
+}

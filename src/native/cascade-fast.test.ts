@@ -1,0 +1,302 @@
+// Fast path (native/cascade, float32 AVX2) against the float64 definition: the NumPy/SciPy peer on a
+// real 600×1024 frame (when /usr/bin/python3 has numpy+scipy), the committed golden fixtures, and the
+// TypeScript reference path; plus argument checking. Tolerances are those of docs/fast-path.md.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CascadeSpec } from '../shared/cascade-spec';
+import { readNpy } from '../shared/npy';
+import { createTsProcessor } from '../cascade/runner';
+import type { GoldenFile } from '../cascade/golden/harness';
+import { createFastProcessor } from './cascade-fast';
+import { loadCascadeAddon, OutBit } from './cascade-fast-addon';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..', '..');
+const PEERS = resolve(repo, '..', 'shared', 'peers');
+const GOLDEN = join(repo, 'src', 'cascade', 'golden');
+const referenceSpec = (): CascadeSpec => JSON.parse(readFileSync(join(repo, 'resources', 'cascades', 'reference.json'), 'utf8'));
+
+const loaded = loadCascadeAddon();
+const cpuOk = loaded.addon !== null || !/AVX2/.test(loaded.reason);
+
+/** max |a - b|, max |b| (over all, or over i where sel(b[i]) holds). */
+function errStats(a: ArrayLike<number>, b: ArrayLike<number>, sel: (v: number) => boolean = () => true) {
+  expect(a.length).toBe(b.length);
+  let maxAbs = 0;
+  let maxRef = 0;
+  for (let i = 0; i < b.length; i++) {
+    if (!sel(b[i])) continue;
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= maxAbs)) maxAbs = d; // NaN propagates as a failure
+    maxRef = Math.max(maxRef, Math.abs(b[i]));
+  }
+  return { maxAbs, maxRef };
+}
+
+function u8Stats(a: ArrayLike<number>, b: ArrayLike<number>) {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  let differ = 0;
+  for (let i = 0; i < b.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (d > 0) differ++;
+    worst = Math.max(worst, d);
+  }
+  return { worst, fraction: differ / b.length };
+}
+
+/**
+ * The tolerances of docs/fast-path.md, relative to the largest magnitude of the reference output
+ * (float32 rounding scales with the signal, not with each sample).
+ */
+function expectAgreement(get: (ref: string) => ArrayLike<number>, want: (ref: string) => ArrayLike<number>, bins = 0) {
+  for (const [ref, rel] of [['s1', 1e-6], ['s2', 1e-6], ['s4', 1e-5], ['s5', 2e-5], ['s6', 5e-5]] as const) {
+    const { maxAbs, maxRef } = errStats(get(ref), want(ref));
+    expect(maxAbs, `${ref}: max |fast - ref| = ${maxAbs} vs max |ref| = ${maxRef}`).toBeLessThanOrEqual(rel * maxRef);
+  }
+  // log magnitude: float32 FFT error scales with the line's largest bin, so compare amplitudes
+  // (the float32 dB value itself limits this to ~1e-6 at 110 dB: ulp(110) = 7.6e-6 dB)
+  // |X| = 10^(dB/20) against the line's peak; in dB that is ≤ 0.005 dB where the display looks (≥ 40 dB)
+  const lm = get('s3');
+  const lmRef = want('s3');
+  const K = bins || lmRef.length / 600;
+  let worst = 0;
+  for (let o = 0; o < lmRef.length; o += K) {
+    let peak = 0;
+    for (let k = 0; k < K; k++) peak = Math.max(peak, 10 ** (lmRef[o + k] / 20));
+    for (let k = 0; k < K; k++) worst = Math.max(worst, Math.abs(10 ** (lm[o + k] / 20) - 10 ** (lmRef[o + k] / 20)) / peak);
+  }
+  expect(worst, 's3: max | |X|fast - |X|ref | / line peak').toBeLessThanOrEqual(5e-6);
+  expect(errStats(lm, lmRef, (v) => v >= 40).maxAbs).toBeLessThanOrEqual(0.005);
+  expect(errStats(get('s7.dec'), want('s7.dec'), (v) => v >= 40).maxAbs).toBeLessThanOrEqual(0.005);
+  const u = u8Stats(get('s7'), want('s7'));
+  expect(u.worst).toBeLessThanOrEqual(1);
+  expect(u.fraction).toBeLessThanOrEqual(5e-4);
+}
+
+/** Deterministic synthetic frame (LCG): source spectrum + fringes + hum, and a hum reference. */
+function synthFrame(L: number, N: number, seed: number): { raw: Uint16Array; ref: Uint16Array } {
+  let s = seed >>> 0;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const raw = new Uint16Array(L * N);
+  const ref = new Uint16Array(L * N);
+  for (let l = 0; l < L; l++) {
+    const ph = rnd() * 6.283;
+    const hp = rnd() * 6.283;
+    for (let n = 0; n < N; n++) {
+      const src = 3000 + 18000 * Math.exp(-0.5 * ((n - 0.52 * N) / (0.25 * N)) ** 2);
+      const fr = 900 * Math.cos(2 * Math.PI * 0.11 * n + ph) + 400 * Math.cos(2 * Math.PI * 0.31 * n + 2 * ph);
+      const hum = Math.sin(2 * Math.PI * 0.04 * n + hp);
+      raw[l * N + n] = Math.round(src + fr * (src / 21000) + 320 * hum + 50 * (rnd() - 0.5));
+      ref[l * N + n] = Math.round(32768 + 6000 * Math.sin(2 * Math.PI * 0.04 * n + hp - 0.7) + 80 * (rnd() - 0.5));
+    }
+  }
+  return { raw, ref };
+}
+
+describe.runIf(!cpuOk)('fast path on a CPU without AVX2/FMA', () => {
+  it('refuses to configure with a clear reason', () => {
+    const r = createFastProcessor().configure(referenceSpec());
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors[0]).toMatch(/fast path unavailable: .*AVX2/);
+  });
+});
+
+describe.runIf(cpuOk)('fast path (native/cascade)', () => {
+  it('loads the addon', () => {
+    expect(loaded.addon, loaded.addon ? '' : (loaded as { reason: string }).reason).not.toBeNull();
+  });
+
+  describe('agreement with the NumPy/SciPy peer on a real 600×1024 frame', () => {
+    const py = '/usr/bin/python3';
+    const havePy = existsSync(py) && existsSync(join(PEERS, 'cascade.py')) && spawnSync(py, ['-c', 'import numpy, scipy'], { stdio: 'ignore' }).status === 0;
+    let dir = '';
+    beforeAll(() => {
+      if (!havePy) return;
+      dir = mkdtempSync(join(tmpdir(), 'specula-fast-'));
+      for (const f of ['gen_input.py', 'cascade.py']) copyFileSync(join(PEERS, f), join(dir, f));
+      const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
+      const g = spawnSync(py, ['gen_input.py', '1'], { cwd: dir, env, encoding: 'utf8' });
+      if (g.status !== 0) throw new Error(`gen_input.py failed: ${g.stderr}`);
+      const c = spawnSync(py, ['cascade.py', '0', '1', 'out'], { cwd: dir, env, encoding: 'utf8' });
+      if (c.status !== 0) throw new Error(`cascade.py failed: ${c.stderr}`);
+    }, 120_000);
+    afterAll(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it.runIf(havePy)('every stage within the stated tolerance', () => {
+      const raw = readNpy(new Uint8Array(readFileSync(join(dir, 'input_raw.npy')))).data as Uint16Array;
+      const ref = readNpy(new Uint8Array(readFileSync(join(dir, 'input_ref.npy')))).data as Uint16Array;
+      const params = JSON.parse(readFileSync(join(dir, 'params.json'), 'utf8'));
+      const spec = referenceSpec();
+      // the preset must carry the peer's SOS coefficients
+      expect(spec.stages.find((s) => s.type === 'sosfilt')?.params?.sos).toEqual(params.sos);
+      const fast = createFastProcessor();
+      const r = fast.configure(spec);
+      expect(r).toEqual({ ok: true });
+      fast.run({ input: raw, aux: { ref } });
+      const peer: Record<string, string> = { s1: 'x', s2: 'xw', s3: 'logmag', s4: 'env', s5: 'y', s6: 'e', s7: 'u8', 's7.dec': 'dec' };
+      const want = (s: string) => readNpy(new Uint8Array(readFileSync(join(dir, 'out', `${peer[s]}.npy`)))).data;
+      expectAgreement((s) => fast.stage(s).data, want, 513);
+      // NLMS in float32 does not drift: the error over the last quarter of the samples stays of the
+      // order of the first quarter's (checked on all lines).
+      const e = fast.stage('s6').data;
+      const eRef = want('s6');
+      let first = 0;
+      let last = 0;
+      for (let l = 0; l < 600; l++) {
+        for (let n = 0; n < 256; n++) first = Math.max(first, Math.abs(e[l * 1024 + n] - eRef[l * 1024 + n]));
+        for (let n = 768; n < 1024; n++) last = Math.max(last, Math.abs(e[l * 1024 + n] - eRef[l * 1024 + n]));
+      }
+      expect(last).toBeLessThanOrEqual(4 * first + 1e-3);
+      fast.dispose();
+    }, 60_000);
+  });
+
+  describe('golden fixtures and the TypeScript reference path', () => {
+    const golden: GoldenFile | null = existsSync(join(GOLDEN, 'cases.json')) ? JSON.parse(readFileSync(join(GOLDEN, 'cases.json'), 'utf8')) : null;
+    const small = golden?.cases.find((c) => c.name === 'reference_small');
+
+    it.runIf(small !== undefined)('reference_small (40×64) agrees with the NumPy fixtures and the TS path', () => {
+      const c = small!;
+      const npy = (f: string) => readNpy(new Uint8Array(readFileSync(join(GOLDEN, f)))).data;
+      const frame = { input: npy(c.input) as Uint16Array, aux: { ref: npy(c.aux.ref) as Uint16Array } };
+      const fast = createFastProcessor();
+      expect(fast.configure(c.cascade)).toEqual({ ok: true });
+      fast.run(frame);
+      const ts = createTsProcessor();
+      expect(ts.configure(c.cascade)).toEqual({ ok: true });
+      ts.run(frame);
+      const fixture = (ref: string) => npy(`reference_small__${ref.replace('.', '_')}.npy`);
+      expectAgreement((s) => fast.stage(s).data, fixture, 33);
+      expectAgreement((s) => fast.stage(s).data, (s) => ts.stage(s).data, 33);
+    });
+
+    it('matches the TS path on 37 lines (partial 8-line block and NLMS group) with its own stage ids/order', () => {
+      const spec = referenceSpec();
+      spec.input.lines = 37;
+      spec.input.samples = 256;
+      // reorder stages (same dependencies) and rename ids: the fast path matches by topology
+      const order = ['s1', 's5', 's2', 's6', 's4', 's3', 's7'];
+      spec.stages = order.map((id) => spec.stages.find((s) => s.id === id)!);
+      const s7 = spec.stages.find((s) => s.id === 's7')!;
+      s7.params = { ...s7.params, sampleEnd: 128, lines: 30, samples: 64 };
+      spec.outputs = { display: 's7', dec: 's7.dec' };
+      const { raw, ref } = synthFrame(37, 256, 7);
+      const fast = createFastProcessor();
+      expect(fast.configure(spec)).toEqual({ ok: true });
+      expect(fast.stages.map((s) => s.id)).toEqual(order);
+      const ts = createTsProcessor();
+      expect(ts.configure(spec)).toEqual({ ok: true });
+      const frame = { input: raw, aux: { ref } };
+      fast.run(frame);
+      ts.run(frame);
+      // env/e are not outputs here: stage() computes them on demand from the same frame
+      expectAgreement((s) => fast.stage(s).data, (s) => ts.stage(s).data, 129);
+      expect(fast.stageMs.length).toBe(7);
+      for (const ms of fast.stageMs) expect(ms).toBeGreaterThanOrEqual(0);
+    });
+
+    it('matches the TS path on a full 600×1024 frame with Butterworth design parameters', () => {
+      const spec = referenceSpec();
+      const sos = spec.stages.find((s) => s.type === 'sosfilt')!;
+      sos.params = { order: 4, cutoff: [0.05, 0.6], btype: 'bandpass' };
+      const { raw, ref } = synthFrame(600, 1024, 11);
+      const fast = createFastProcessor();
+      expect(fast.configure(spec)).toEqual({ ok: true });
+      const ts = createTsProcessor();
+      expect(ts.configure(spec)).toEqual({ ok: true });
+      fast.run({ input: raw, aux: { ref } });
+      ts.run({ input: raw, aux: { ref } });
+      expectAgreement((s) => fast.stage(s).data, (s) => ts.stage(s).data, 513);
+    }, 60_000);
+  });
+
+  describe('processor contract', () => {
+    const { raw, ref } = synthFrame(600, 1024, 3);
+
+    it('keeps output identity across runs, fills stageMs, allocates no array buffers per frame', () => {
+      const fast = createFastProcessor();
+      expect(fast.configure(referenceSpec())).toEqual({ ok: true });
+      expect(fast.outputNames[0]).toBe('display');
+      const frame = { input: raw, aux: { ref } };
+      fast.run(frame);
+      const disp = fast.output('display');
+      expect(disp.dtype).toBe('uint8');
+      expect([disp.lines, disp.samples]).toEqual([512, 256]);
+      const stageMs = fast.stageMs;
+      const before = process.memoryUsage().arrayBuffers;
+      for (let i = 0; i < 20; i++) fast.run(frame);
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024);
+      expect(fast.output('display')).toBe(disp);
+      expect(fast.stageMs).toBe(stageMs);
+      expect(fast.totalMs).toBeGreaterThan(0);
+      expect([...fast.stageMs].some((v) => v > 0)).toBe(true);
+      fast.dispose();
+    });
+
+    it('a failed configure keeps the previous configuration running', () => {
+      const fast = createFastProcessor();
+      expect(fast.configure(referenceSpec())).toEqual({ ok: true });
+      const spec = referenceSpec();
+      spec.stages = spec.stages.filter((s) => s.type !== 'nlms');
+      spec.outputs = { display: 's7' };
+      const r = fast.configure(spec);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.errors.join('\n')).toMatch(/reference topology.*6 stages/);
+      fast.run({ input: raw, aux: { ref } });
+      expect(fast.stages.length).toBe(7);
+      const bad = referenceSpec();
+      (bad.stages[1].params as Record<string, unknown>).kind = 'blackman';
+      const r2 = fast.configure(bad);
+      expect(!r2.ok && r2.errors[0]).toMatch(/periodic hann/);
+      const invalid = referenceSpec();
+      (invalid.stages[5].params as Record<string, unknown>).taps = 0;
+      const r3 = fast.configure(invalid);
+      expect(!r3.ok && r3.errors[0]).toMatch(/stages\[5\]\.params\.taps/);
+      fast.dispose();
+    });
+
+    it('rejects bad frames with TypeError / RangeError naming the problem', () => {
+      const fast = createFastProcessor();
+      expect(() => fast.run({ input: raw, aux: { ref } })).toThrow(/before a successful configure/);
+      expect(fast.configure(referenceSpec())).toEqual({ ok: true });
+      expect(() => fast.run({ input: new Float32Array(600 * 1024), aux: { ref } })).toThrow(TypeError);
+      expect(() => fast.run({ input: new Float32Array(600 * 1024), aux: { ref } })).toThrow(/input frame must be a Uint16Array, got Float32Array/);
+      expect(() => fast.run({ input: raw.subarray(1), aux: { ref } })).toThrow(RangeError);
+      expect(() => fast.run({ input: raw.subarray(1), aux: { ref } })).toThrow(/600×1024 = 614400 values, got 614399/);
+      expect(() => fast.run({ input: raw })).toThrow(/aux frame 'ref' missing/);
+      expect(() => fast.run({ input: raw, aux: { ref: new Uint8Array(600 * 1024) } })).toThrow(TypeError);
+      expect(() => fast.output('nope')).toThrow(/no output 'nope'/);
+      expect(() => fast.stage('s9')).toThrow(/no stage 's9'/);
+      fast.dispose();
+    });
+
+    it('the native binding checks its own arguments', () => {
+      const A = loaded.addon!;
+      const sos = [[1, 0, 0, 1, 0, 0]];
+      expect(() => new A.RefCascade({ lines: 8, samples: 100, sos })).toThrow(RangeError);
+      expect(() => new A.RefCascade({ lines: 8, samples: 100, sos })).toThrow(/power of two/);
+      expect(() => new A.RefCascade({ lines: 8, samples: 64, sos: [[1, 0, 0]] })).toThrow(TypeError);
+      expect(() => new A.RefCascade({ lines: 8.5, samples: 64, sos })).toThrow(/lines must be an integer/);
+      expect(() => new A.RefCascade({ lines: 8, samples: 64, sos, eps: 0 })).toThrow(/eps > 0/);
+      const k = new A.RefCascade({ lines: 8, samples: 64, sos, outLines: 4, outSamples: 16 });
+      expect(() => k.bind({ env: new Float64Array(8 * 64) as unknown as Float32Array })).toThrow(TypeError);
+      expect(() => k.bind({ env: new Float32Array(8 * 63) })).toThrow(/must hold 512 elements, got 504/);
+      k.bind({ u8: new Uint8Array(64) });
+      const f = new Uint16Array(8 * 64);
+      const ms = new Float64Array(7);
+      expect(() => k.run(f, f, OutBit.env, ms)).toThrow(/no such output is bound/);
+      expect(() => k.run(f, f, OutBit.u8, new Float64Array(3))).toThrow(RangeError);
+      expect(() => k.run(f, new Int16Array(8 * 64) as unknown as Uint16Array, OutBit.u8, ms)).toThrow(/ref must be a Uint16Array/);
+      k.run(f, f, OutBit.u8, ms);
+      k.dispose();
+      expect(() => k.run(f, f, OutBit.u8, ms)).toThrow(/disposed/);
+    });
+  });
+});

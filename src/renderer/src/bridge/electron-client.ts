@@ -1,0 +1,49 @@
+/**
+ * The bridge in the Electron app: control calls and events through the preload's narrow API
+ * (`window.specula`, typed `PreloadApi`), display frames on MessagePorts that main hands to the
+ * window for each channel process and the preload relays with `window.postMessage`.
+ */
+import { IPC, unwrapOutcome, type BridgeMethod, type BridgeParams, type BridgeResult, type FrameListener, type PreloadApi, type SpeculaBridge } from '../../../shared/bridge';
+
+export class ElectronBridge implements SpeculaBridge {
+  readonly mode = 'electron' as const;
+  private frameListener: FrameListener | null = null;
+  /** Current port per channel (a restarted worker comes with a new port; the old one is closed). */
+  private readonly ports = new Map<number, MessagePort>();
+
+  constructor(private readonly api: PreloadApi, win: Window = window) {
+    win.addEventListener('message', (ev: MessageEvent) => {
+      // Only the preload (same window, same origin) relays ports.
+      if (ev.source !== win || ev.origin !== win.location.origin) return;
+      const d = ev.data as { type?: unknown; channel?: unknown } | null;
+      if (!d || d.type !== IPC.pageFramePort || typeof d.channel !== 'number' || !ev.ports[0]) return;
+      this.adoptPort(d.channel, ev.ports[0]);
+    });
+  }
+
+  /** Take a channel's frame port (public for tests). */
+  adoptPort(channel: number, port: MessagePort): void {
+    this.ports.get(channel)?.close();
+    this.ports.set(channel, port);
+    port.onmessage = (ev: MessageEvent) => {
+      const data = ev.data as unknown;
+      const bytes = data instanceof Uint8Array ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : null;
+      if (!bytes) return;
+      // The hint is the port's channel; the frame store trusts the header (and counts a mismatch).
+      this.frameListener?.({ channel, bytes, receivedAtMs: performance.now(), droppedBefore: 0 });
+    };
+    port.start();
+  }
+
+  async call<M extends BridgeMethod>(method: M, params: BridgeParams<M>): Promise<BridgeResult<M>> {
+    return unwrapOutcome((await this.api.invoke(method, params)) as never);
+  }
+  on: SpeculaBridge['on'] = (event, listener) => this.api.on(event, listener);
+
+  onFrames(listener: FrameListener): () => void {
+    this.frameListener = listener;
+    return () => {
+      if (this.frameListener === listener) this.frameListener = null;
+    };
+  }
+}

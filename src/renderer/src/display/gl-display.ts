@@ -1,0 +1,189 @@
+/**
+ * All pixels of the workbench: ONE regl (WebGL) context on one canvas behind the tile grid.
+ *
+ * - One texture per channel id, created once (re-created only if a channel's geometry or dtype
+ *   changes) and updated in place with `subimage`.
+ * - Window/level and the colormap are applied in the fragment shader: data value → [lo, hi] →
+ *   row of a 256×N RGBA lookup texture. Data keeps its own units (u8, u16 as two bytes, f32).
+ * - Context loss: regl recreates its resources on restore; we then re-upload the last frame of each
+ *   channel and redraw. While lost, nothing is drawn and the UI says so.
+ */
+import createREGL from 'regl';
+import { DType } from '../../../shared/frame-header';
+import { buildLut, COLORMAPS } from './colormaps';
+import { fitRect } from './layout';
+import { pixelView, type ChannelSlot } from './frame-store';
+
+/** One tile to draw, in CSS pixels relative to the canvas' top-left corner. */
+export interface TileDraw {
+  channel: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  lo: number;
+  hi: number;
+  cmapRow: number;
+}
+
+interface ChannelTexture {
+  tex: createREGL.Texture2D;
+  width: number;
+  height: number;
+  dtype: DType;
+}
+
+const VERT = `
+precision mediump float;
+attribute vec2 pos;
+varying vec2 uv;
+void main() {
+  uv = vec2(pos.x, 1.0 - pos.y);
+  gl_Position = vec4(pos * 2.0 - 1.0, 0.0, 1.0);
+}`;
+
+const FRAG = `
+precision highp float;
+uniform sampler2D img;
+uniform sampler2D lut;
+uniform float lo;
+uniform float hi;
+uniform float row;
+uniform float rows;
+uniform int decode;
+varying vec2 uv;
+void main() {
+  vec4 t = texture2D(img, uv);
+  float v;
+  if (decode == 0) v = t.r * 255.0;
+  else if (decode == 1) v = floor(t.r * 255.0 + 0.5) + floor(t.a * 255.0 + 0.5) * 256.0;
+  else v = t.r;
+  float x = clamp((v - lo) / max(hi - lo, 1e-12), 0.0, 1.0);
+  gl_FragColor = vec4(texture2D(lut, vec2((x * 255.0 + 0.5) / 256.0, (row + 0.5) / rows)).rgb, 1.0);
+}`;
+
+export class GlDisplay {
+  private readonly regl: createREGL.Regl;
+  private readonly textures = new Map<number, ChannelTexture>();
+  private readonly draw: createREGL.DrawCommand;
+  private readonly lut: createREGL.Texture2D;
+  private readonly floatOk: boolean;
+  lost = false;
+  /** Draw calls issued (for tests/diagnostics). */
+  draws = 0;
+  uploads = 0;
+
+  constructor(private readonly canvas: HTMLCanvasElement, private readonly onContext: (lost: boolean) => void) {
+    this.regl = createREGL({
+      canvas,
+      attributes: { antialias: false, preserveDrawingBuffer: false, alpha: false, depth: false, stencil: false },
+      optionalExtensions: ['OES_texture_float', 'OES_texture_float_linear'],
+    });
+    this.floatOk = this.regl.hasExtension('OES_texture_float');
+    this.lut = this.regl.texture({ width: 256, height: COLORMAPS.length, data: buildLut(), format: 'rgba', type: 'uint8', min: 'nearest', mag: 'nearest', wrapS: 'clamp', wrapT: 'clamp' });
+    const quad = this.regl.buffer([0, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1, 1]);
+    this.draw = this.regl({
+      vert: VERT,
+      frag: FRAG,
+      attributes: { pos: { buffer: quad, size: 2 } },
+      uniforms: {
+        img: this.regl.prop<any, 'img'>('img'),
+        lut: this.lut,
+        lo: this.regl.prop<any, 'lo'>('lo'),
+        hi: this.regl.prop<any, 'hi'>('hi'),
+        row: this.regl.prop<any, 'row'>('row'),
+        rows: COLORMAPS.length,
+        decode: this.regl.prop<any, 'decode'>('decode'),
+      },
+      viewport: this.regl.prop<any, 'viewport'>('viewport'),
+      scissor: { enable: true, box: this.regl.prop<any, 'viewport'>('viewport') },
+      depth: { enable: false },
+      count: 6,
+    });
+    this.regl.on('lost', () => {
+      this.lost = true;
+      this.onContext(true);
+    });
+    this.regl.on('restore', () => {
+      this.lost = false;
+      // regl recreates textures empty: the LUT must be refilled; channels re-upload their frames.
+      this.lut.subimage(buildLut());
+      this.onContext(false);
+    });
+  }
+
+  /** Upload a channel's frame (creating its texture the first time or when the geometry changed). */
+  upload(slot: ChannelSlot, bytes: Uint8Array): void {
+    if (this.lost) return;
+    if (slot.dtype === DType.F32 && !this.floatOk) throw new Error('this GPU cannot show float32 frames (no OES_texture_float)');
+    let t = this.textures.get(slot.channel);
+    if (!t || t.width !== slot.width || t.height !== slot.height || t.dtype !== slot.dtype) {
+      t?.tex.destroy();
+      const opts: createREGL.Texture2DOptions = { width: slot.width, height: slot.height, wrapS: 'clamp', wrapT: 'clamp' };
+      if (slot.dtype === DType.U8) Object.assign(opts, { format: 'luminance', type: 'uint8', min: 'linear', mag: 'linear' });
+      else if (slot.dtype === DType.U16) Object.assign(opts, { format: 'luminance alpha', type: 'uint8', min: 'nearest', mag: 'nearest' });
+      else Object.assign(opts, { format: 'luminance', type: 'float', min: 'nearest', mag: 'nearest' });
+      t = { tex: this.regl.texture(opts), width: slot.width, height: slot.height, dtype: slot.dtype };
+      this.textures.set(slot.channel, t);
+    }
+    t.tex.subimage({ width: slot.width, height: slot.height, data: pixelView(bytes, slot) as any }, 0, 0);
+    this.uploads++;
+  }
+
+  hasTexture(channel: number): boolean {
+    return this.textures.has(channel);
+  }
+
+  /** Forget all textures (after a restore regl's texture objects come back empty: re-upload). */
+  textureDims(channel: number): { width: number; height: number } | null {
+    const t = this.textures.get(channel);
+    return t ? { width: t.width, height: t.height } : null;
+  }
+
+  /** Clear and draw every tile. */
+  render(tiles: readonly TileDraw[]): void {
+    if (this.lost) return;
+    const dpr = this.canvas.width / Math.max(1, this.canvas.clientWidth);
+    const H = this.canvas.height;
+    this.regl.poll();
+    this.regl.clear({ color: [0.07, 0.07, 0.08, 1] });
+    for (const tile of tiles) {
+      const t = this.textures.get(tile.channel);
+      if (!t) continue;
+      const [x, y, w, h] = fitRect(tile.x * dpr, tile.y * dpr, tile.w * dpr, tile.h * dpr, t.width / t.height);
+      const vx = Math.round(x);
+      const vw = Math.max(1, Math.round(w));
+      const vh = Math.max(1, Math.round(h));
+      const vy = Math.round(H - (y + h));
+      this.draw({ img: t.tex, lo: tile.lo, hi: tile.hi, row: tile.cmapRow, decode: t.dtype === DType.U8 ? 0 : t.dtype === DType.U16 ? 1 : 2, viewport: { x: vx, y: vy, width: vw, height: vh } });
+      this.draws++;
+    }
+    this.regl._gl.flush();
+  }
+
+  /**
+   * Read back a rectangle (CSS px relative to the canvas) of what the last `render` drew. Call it in
+   * the same task as `render` (the drawing buffer is not preserved between frames).
+   */
+  read(x: number, y: number, w: number, h: number): { width: number; height: number; rgba: Uint8Array } {
+    const dpr = this.canvas.width / Math.max(1, this.canvas.clientWidth);
+    const px = Math.max(0, Math.round(x * dpr));
+    const pw = Math.max(1, Math.min(this.canvas.width - px, Math.round(w * dpr)));
+    const ph = Math.max(1, Math.round(h * dpr));
+    const py = Math.max(0, Math.round(this.canvas.height - (y * dpr + ph)));
+    // Raw readPixels: regl's read() insists on preserveDrawingBuffer, which costs a copy per frame.
+    const gl = this.regl._gl;
+    const rgba = new Uint8Array(pw * ph * 4);
+    gl.readPixels(px, py, pw, ph, gl.RGBA, gl.UNSIGNED_BYTE, rgba);
+    return { width: pw, height: ph, rgba };
+  }
+
+  /** For tests: lose / restore the context through WEBGL_lose_context. */
+  loseContextExtension(): WEBGL_lose_context | null {
+    return this.regl._gl.getExtension('WEBGL_lose_context');
+  }
+
+  destroy(): void {
+    this.regl.destroy();
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * When a tile must say it is not live. Pure functions, driven by a timer independent of frame
+ * arrival (a stalled channel delivers no frames to trigger anything).
+ */
+import type { ChannelHealth } from '../../../shared/health';
+
+/** A channel is stale after this many frame periods without a new frame. */
+export const STALE_PERIODS = 3;
+
+export type TileSignal =
+  | { kind: 'live' }
+  | { kind: 'waiting' } // no frame yet
+  | { kind: 'stale'; ageMs: number }
+  | { kind: 'down'; state: string; error: string | null }
+  | { kind: 'disconnected' };
+
+/**
+ * @param lastArrivalMs page time of the newest frame (-1: none yet)
+ * @param fps nominal frame rate of the channel
+ */
+export function tileSignal(nowMs: number, lastArrivalMs: number, fps: number, health: ChannelHealth | undefined, connected: boolean): TileSignal {
+  if (!connected) return { kind: 'disconnected' };
+  if (health && (health.state === 'down' || health.state === 'restarting' || health.state === 'stopped')) {
+    return { kind: 'down', state: health.state, error: health.lastError };
+  }
+  if (lastArrivalMs < 0) return { kind: 'waiting' };
+  const period = 1000 / (fps > 0 ? fps : 30);
+  const age = nowMs - lastArrivalMs;
+  return age > STALE_PERIODS * period ? { kind: 'stale', ageMs: age } : { kind: 'live' };
+}
+
+/** "0.43 s", "12.3 s", "3 min 02 s" */
+export function formatAge(ms: number): string {
+  if (ms < 10_000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const m = Math.floor(ms / 60_000);
+  const s = Math.floor((ms % 60_000) / 1000);
+  return `${m} min ${String(s).padStart(2, '0')} s`;
+}

@@ -1,0 +1,292 @@
+/**
+ * THE bridge contract between the engine and the workbench UI.
+ *
+ * One typed API, used by three parties:
+ * - the Electron preload (`src/preload`) exposes it on `window.specula` (contextBridge);
+ * - the web-mode client (`src/renderer/src/bridge/web-client.ts`) implements it over HTTP + a
+ *   WebSocket opened inside a Web Worker (`specula serve`, `src/host/server`);
+ * - the renderer only ever talks to a `SpeculaBridge`, so it does not know which one it has.
+ *
+ * Control is request/response (`BridgeRequests`: method name → params and result) plus pushed
+ * events (`BridgeEvents`). Both maps are interfaces so other areas can add their calls without
+ * editing this file, by declaration merging in their own module:
+ *
+ * ```ts
+ * declare module '../shared/bridge' {
+ *   interface BridgeRequests { 'record.start': { params: { out?: string }; result: { file: string } } }
+ * }
+ * ```
+ * and registering a handler for it in the engine-side handler table (`BridgeHandlers`). Method names
+ * are dotted lowerCamel words (`METHOD_NAME_PATTERN`); the transports forward any well-formed name
+ * and the engine side answers "unknown method" for names it has no handler for.
+ *
+ * Display frames never travel through the control path. They arrive as whole display-frame messages
+ * (layout in `./display-frame.ts`: frame header + timing block + display header + pixels):
+ * - Electron: each channel worker (utilityProcess) owns one end of a MessagePort; main hands the other
+ *   end to the window (`webContents.postMessage(FRAME_PORT_MESSAGE, {channel}, [port])`), the preload
+ *   relays it to the page with `window.postMessage`. Messages follow `FramePortMessage`; the frame is
+ *   an ordinary message value (never in the transfer list: electron/electron#34905); the renderer keeps
+ *   only the newest frame per channel until its next draw.
+ * - Web mode: one WebSocket (`/ws`) opened by a dedicated Worker. Binary messages are display frames;
+ *   text messages are `WsServerMessage` JSON. The worker reads the channel id from each frame's
+ *   header, keeps the latest frame per channel and transfers it to the page (`FrameWorkerToPage`);
+ *   the page acknowledges each one, so at most one frame per channel is in flight to the page and a
+ *   slow page drops old frames (counted) instead of queueing them.
+ * The renderer always keys frames by the channel id IN THE FRAME HEADER, never by port or arrival.
+ */
+import type { CascadeSpec } from './cascade-spec';
+import type { ChannelHealth } from './health';
+
+// ---------------------------------------------------------------------------------------------
+// Value types
+// ---------------------------------------------------------------------------------------------
+
+/** A display channel as the engine configures it. */
+export interface ChannelInfo {
+  /** Channel id as carried in the frame header (never an index into a list). */
+  channel: number;
+  /** Human label shown on the tile, e.g. "CH 3". */
+  label: string;
+  /** Nominal frame rate of the source, frames/s (used for the STALE threshold: 3 periods). */
+  fps: number;
+  /** Raw frame geometry from the device. */
+  lines: number;
+  samples: number;
+  /** Whether the channel's process is meant to run (started by the user/automation). */
+  enabled: boolean;
+  /** Name of the cascade the channel runs. */
+  cascade: string;
+}
+
+/** Overall state of the engine. */
+export interface EngineState {
+  /** The device is producing frames (started and not paused). */
+  running: boolean;
+  /** The simulated device is paused (alive, heartbeat on, no frames). */
+  paused: boolean;
+  /** Channels stalled on purpose (fault injection), by channel id. */
+  stalled: number[];
+  /** `electron` (desktop app) or `web` (`specula serve`). */
+  mode: 'electron' | 'web';
+  /** End-to-end display latency budget, ms (status bar pass/fail). */
+  budgetMs: number;
+  /** Source of the frames: the simulator, a replay, a real driver. */
+  source: string;
+}
+
+/** A cascade preset known to the engine (from `resources/cascades/`). */
+export interface PresetInfo {
+  /** File stem, e.g. `light`; what `presets.get` takes. */
+  name: string;
+  /** Cascade name inside the file. */
+  title: string;
+  description?: string;
+}
+
+/** A channel's cascade with its per-stage timing. */
+export interface CascadeState {
+  channel: number;
+  spec: CascadeSpec;
+  /** Recent per-stage wall time, ms, by stage id (empty until the worker reports timings). */
+  stageMs: Record<string, number>;
+}
+
+/** Error shape returned by every transport (the message is the engine's, e.g. a validation error). */
+export interface BridgeErrorInfo {
+  message: string;
+  /** Machine-readable kind: `unknown-method`, `bad-params`, `rejected` (engine refused), `internal`. */
+  code: BridgeErrorCode;
+}
+export type BridgeErrorCode = 'unknown-method' | 'bad-params' | 'rejected' | 'internal' | 'unauthorized' | 'disconnected';
+
+/** Error thrown by `SpeculaBridge.call` on the caller's side. */
+export class BridgeError extends Error {
+  readonly code: BridgeErrorCode;
+  constructor(info: BridgeErrorInfo) {
+    super(info.message);
+    this.name = 'BridgeError';
+    this.code = info.code;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request / response map
+// ---------------------------------------------------------------------------------------------
+
+type Empty = Record<string, never>;
+
+/**
+ * Every control call: `method → { params; result }`. Extend by declaration merging (see top).
+ * Calls are idempotent where that makes sense (start of a started channel is a no-op).
+ */
+export interface BridgeRequests {
+  /** Engine state (running/paused/stalled, mode, budget). */
+  'engine.state': { params: Empty; result: EngineState };
+  /** Engine monotonic clock, ns (for clock sync: the caller keeps the minimum round trip). */
+  'engine.clock': { params: Empty; result: { monotonicNs: number } };
+  /** Channels configured, in display order. */
+  'channels.list': { params: Empty; result: ChannelInfo[] };
+  /** Start the device and the given channels' processes (all when omitted). */
+  'channels.start': { params: { channels?: number[] }; result: EngineState };
+  /** Stop the given channels' processes (all, and the device, when omitted). */
+  'channels.stop': { params: { channels?: number[] }; result: EngineState };
+  /** Pause/resume the simulated device (every channel stops producing, heartbeat continues). */
+  'device.pause': { params: { paused: boolean }; result: EngineState };
+  /** Fault injection: stop producing on one channel (stalled=true) or resume it. */
+  'device.stall': { params: { channel: number; stalled: boolean }; result: EngineState };
+  /** Fault injection: SIGKILL a channel's process (the supervisor must notice and restart it). */
+  'worker.kill': { params: { channel: number }; result: { killedPid: number | null } };
+  /** Per-channel health right now (also pushed as the `health` event). */
+  'health.get': { params: Empty; result: ChannelHealth[] };
+  /** A channel's cascade and its recent per-stage timings. */
+  'cascade.get': { params: { channel: number }; result: CascadeState };
+  /**
+   * Replace the cascade of the given channels (all when omitted). The engine validates it; an
+   * invalid cascade is rejected (`code: 'rejected'`, message names the problem) and the old one
+   * keeps running.
+   */
+  'cascade.set': { params: { channels?: number[]; spec: CascadeSpec }; result: { applied: number[] } };
+  /** Presets in `resources/cascades/`. */
+  'presets.list': { params: Empty; result: PresetInfo[] };
+  /** One preset's cascade file, parsed. */
+  'presets.get': { params: { name: string }; result: CascadeSpec };
+}
+
+export type BridgeMethod = keyof BridgeRequests;
+export type BridgeParams<M extends BridgeMethod> = BridgeRequests[M]['params'];
+export type BridgeResult<M extends BridgeMethod> = BridgeRequests[M]['result'];
+
+/** Method names are dotted lowerCamel words; transports reject anything else before forwarding. */
+export const METHOD_NAME_PATTERN = /^[a-z][A-Za-z0-9]*(\.[a-z][A-Za-z0-9]*)+$/;
+
+/** Engine-side implementation of (some of) the calls; a missing entry answers `unknown-method`. */
+export type BridgeHandlers = {
+  [M in BridgeMethod]?: (params: BridgeParams<M>) => BridgeResult<M> | Promise<BridgeResult<M>>;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Event map
+// ---------------------------------------------------------------------------------------------
+
+/** Events the engine pushes (a few per second at most; never per frame). Extend by merging. */
+export interface BridgeEvents {
+  /** Health of every channel, ~4 times a second. */
+  health: ChannelHealth[];
+  /** Channel list changed (start/stop, reconfiguration). */
+  channels: ChannelInfo[];
+  /** Engine state changed (pause, stall, start/stop). */
+  state: EngineState;
+  /** A channel's cascade was replaced (after `cascade.set`) or its stage timings were refreshed. */
+  cascade: CascadeState;
+  /** Transport status as seen by the client (web mode: WebSocket open/closed). Local, not pushed. */
+  connection: { connected: boolean; reason?: string };
+}
+export type BridgeEventName = keyof BridgeEvents;
+
+// ---------------------------------------------------------------------------------------------
+// The API the renderer sees
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One display frame handed to the renderer. `bytes` holds the display-frame layout starting at
+ * offset 0 (header at 0, pixels at `DISPLAY_PIXELS_OFFSET`), and is owned by the receiver.
+ */
+export interface DeliveredFrame {
+  /** Channel id read from the frame header by the transport (the renderer re-checks it). */
+  channel: number;
+  bytes: Uint8Array;
+  /** `performance.now()` (page clock, ms) when the page got it. */
+  receivedAtMs: number;
+  /** Frames the transport dropped for this channel since the previous delivery (latest-wins). */
+  droppedBefore: number;
+}
+
+/** Receives display frames; called on the page's main thread, at most once per message. */
+export type FrameListener = (frame: DeliveredFrame) => void;
+
+/** What `window.specula` (Electron) and the web client both provide. */
+export interface SpeculaBridge {
+  readonly mode: 'electron' | 'web';
+  /** Make a control call; rejects with `BridgeError`. */
+  call<M extends BridgeMethod>(method: M, params: BridgeParams<M>): Promise<BridgeResult<M>>;
+  /** Subscribe to an engine event; returns the unsubscribe function. */
+  on<E extends BridgeEventName>(event: E, listener: (data: BridgeEvents[E]) => void): () => void;
+  /** Start receiving display frames (one listener; a second call replaces it). Returns stop. */
+  onFrames(listener: FrameListener): () => void;
+}
+
+/**
+ * What the Electron preload exposes on `window[PRELOAD_GLOBAL]`: the control half of the bridge.
+ * Calls answer a `CallOutcome` (errors do not keep their fields across contextBridge); the page
+ * unwraps it. Frames cannot cross contextBridge as ports, so the page receives frame ports via
+ * `window.postMessage` (`IPC.pageFramePort`) and completes the bridge itself.
+ */
+export interface PreloadApi {
+  readonly mode: 'electron';
+  invoke(method: string, params: unknown): Promise<CallOutcome>;
+  on: SpeculaBridge['on'];
+}
+export const PRELOAD_GLOBAL = 'specula';
+
+// ---------------------------------------------------------------------------------------------
+// Wire formats
+// ---------------------------------------------------------------------------------------------
+
+/** IPC channel names of the Electron shell (main ⇄ preload). */
+export const IPC = {
+  /** invoke: `(method, params)` → `{ ok: true, result } | { ok: false, error }`. */
+  call: 'specula:call',
+  /** main → preload: `(name, data)` engine event. */
+  event: 'specula:event',
+  /** main → preload via `webContents.postMessage(IPC.framePort, { channel }, [port])`. */
+  framePort: 'specula:frame-port',
+  /** preload → page `window.postMessage` tag for a relayed frame port. */
+  pageFramePort: 'specula:page-frame-port',
+} as const;
+
+/** Envelope of every call answer over IPC, HTTP and WebSocket. */
+export type CallOutcome<R = unknown> = { ok: true; result: R } | { ok: false; error: BridgeErrorInfo };
+
+/**
+ * Messages on an Electron frame port (worker → renderer): the display frame itself, a `Uint8Array`
+ * posted as a plain value (one structured-clone copy; see `src/workers/display-sink.ts`). The
+ * renderer keeps only the newest per channel (by header channel id) until its next draw.
+ */
+export type FramePortMessage = Uint8Array;
+
+/** WebSocket text messages, server → client. */
+export type WsServerMessage =
+  | { type: 'event'; name: BridgeEventName; data: unknown }
+  | { type: 'result'; id: number; outcome: CallOutcome }
+  | { type: 'hello'; version: number; channels: ChannelInfo[]; state: EngineState };
+
+/** WebSocket text messages, client → server. */
+export type WsClientMessage =
+  | { type: 'call'; id: number; method: string; params: unknown }
+  /** Only send frames of these channels (omit = all); `frames: false` = control only. */
+  | { type: 'subscribe'; channels?: number[]; frames?: boolean };
+
+/** Page ⇄ frame worker protocol (web mode). */
+export type FrameWorkerToPage =
+  | { type: 'frame'; channel: number; buffer: ArrayBuffer; dropped: number }
+  | { type: 'text'; message: WsServerMessage }
+  | { type: 'status'; connected: boolean; reason?: string };
+export type PageToFrameWorker =
+  | { type: 'connect'; url: string }
+  | { type: 'ack'; channel: number }
+  | { type: 'send'; message: WsClientMessage }
+  | { type: 'close' };
+
+/** Version of the WebSocket protocol (`hello.version`). */
+export const WS_PROTOCOL_VERSION = 1;
+
+/** Name of the access-token query parameter, header and cookie in web mode. */
+export const TOKEN_QUERY = 'token';
+export const TOKEN_HEADER = 'x-specula-token';
+export const TOKEN_COOKIE = 'specula_token';
+
+/** Check a `CallOutcome` and unwrap it (throws `BridgeError`). */
+export function unwrapOutcome<R>(o: CallOutcome<R>): R {
+  if (o.ok) return o.result;
+  throw new BridgeError(o.error);
+}

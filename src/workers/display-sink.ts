@@ -1,0 +1,128 @@
+/**
+ * Where a worker's display frames go. Bulk data never crosses the control channel.
+ *
+ * - `RingDisplaySink` (relay mode: web / headless): the worker owns a small latest-wins output ring
+ *   (POSIX shm, 3 slots) whose payload is the whole display frame (src/shared/display-frame.ts).
+ *   After each publish it sends a tiny `frame` notice; the host copies the newest frame out of the
+ *   ring once, into a pooled buffer that goes straight to the WebSocket (one copy, and a slow host
+ *   only ever sees the newest frame). When the display geometry changes (new cascade) a new ring
+ *   generation is created, because a ring's geometry is fixed at creation.
+ * - `PortDisplaySink` (Electron): frames are posted on the MessagePort main handed over, as plain
+ *   values (one structured-clone copy), never in the transfer list (electron/electron#34905).
+ */
+import { DType } from '../shared/frame-header';
+import type { NativeModule, RingProducer } from '../native/api';
+
+export interface DisplaySink {
+  /** Output ring name in relay mode, else null. */
+  readonly outputRing: string | null;
+  /**
+   * Prepare for display frames of `bytes` bytes (called at start and on every reconfigure).
+   * Returns the size of the buffer `emit` expects (≥ bytes; the frame at its start, zero padding).
+   */
+  resize(bytes: number): number;
+  /** Emit one display frame (a buffer of the size `resize` returned); false when it could not be delivered. */
+  emit(frame: Uint8Array, seq: number, tAcquiredNs: number, flags: number): boolean;
+  close(): void;
+}
+
+/** Row length of an output ring, bytes (frames are padded to a whole number of rows). */
+export const ROW = 4096;
+
+/** Relay mode: a per-worker output ring, generation-numbered. */
+export class RingDisplaySink implements DisplaySink {
+  private ring: RingProducer | null = null;
+  private bytes = 0;
+  private gen = 0;
+
+  constructor(
+    private readonly native: NativeModule,
+    private readonly channel: number,
+    /** `/<prefix>` without generation; must be unique per worker process. */
+    private readonly baseName: string,
+    private readonly notify: (seq: number) => void,
+    private readonly slots = 3,
+  ) {}
+
+  get outputRing(): string | null {
+    return this.ring?.name ?? null;
+  }
+
+  resize(bytes: number): number {
+    // A ring row holds at most 65536 samples: store the frame as rows of ROW bytes, zero-padded.
+    const rows = Math.ceil(bytes / ROW);
+    if (this.ring && rows * ROW === this.bytes) return this.bytes;
+    const old = this.ring;
+    this.gen++;
+    this.ring = this.native.createRing({ name: `${this.baseName}-g${this.gen}`, channel: this.channel, lines: rows, samples: ROW, dtype: DType.U8, slots: this.slots });
+    this.bytes = rows * ROW;
+    // The host keeps its own mapping of the old generation until it switches; unlinking only
+    // removes the name, so this is safe and leaves nothing behind in /dev/shm.
+    old?.close(true);
+    return this.bytes;
+  }
+
+  emit(frame: Uint8Array, seq: number, tAcquiredNs: number, flags: number): boolean {
+    if (!this.ring || frame.byteLength !== this.bytes) return false;
+    this.ring.publish(frame, tAcquiredNs, flags, seq);
+    this.notify(seq);
+    return true;
+  }
+
+  close(): void {
+    this.ring?.close(true);
+    this.ring = null;
+  }
+}
+
+/** Structural subset of Electron's MessagePortMain the worker uses. */
+export interface PostPortLike {
+  postMessage(message: unknown): void;
+  start?(): void;
+  close?(): void;
+  on?(event: 'close', cb: () => void): unknown;
+}
+
+/** Electron mode: post display frames on a MessagePort received from main. */
+export class PortDisplaySink implements DisplaySink {
+  readonly outputRing = null;
+  private port: PostPortLike | null = null;
+
+  /** Adopt a (new) port; main sends a fresh one when the window reloads. */
+  setPort(port: PostPortLike): void {
+    this.port?.close?.();
+    this.port = port;
+    port.start?.();
+    port.on?.('close', () => {
+      if (this.port === port) this.port = null;
+    });
+  }
+
+  resize(bytes: number): number {
+    return bytes; // exact size: a posted view clones its whole ArrayBuffer
+  }
+
+  emit(frame: Uint8Array): boolean {
+    if (!this.port) return false;
+    // Plain value, not transferred: the structured clone is the one copy (see electron#34905).
+    this.port.postMessage(frame);
+    return true;
+  }
+
+  close(): void {
+    this.port?.close?.();
+    this.port = null;
+  }
+}
+
+/** Benchmarks of the compute path alone: frames are built and then dropped. */
+export class NullDisplaySink implements DisplaySink {
+  readonly outputRing = null;
+  resize(bytes: number): number {
+    return bytes;
+  }
+  emit(): boolean {
+    return true;
+  }
+  close(): void {}
+}
