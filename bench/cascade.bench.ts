@@ -10,7 +10,6 @@
  *
  * The script re-executes itself under `taskset -c 0` (when available) with `node --expose-gc`.
  */
-/* eslint-disable no-console */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,8 +42,8 @@ if (!process.env.SPECULA_BENCH_CHILD) {
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
-const WARM = opt('--warmup', SMOKE ? 3 : 10);
-const FRAMES = opt('--frames', SMOKE ? 4 : 60);
+const WARM = opt('--warmup', SMOKE ? 3 : 40);
+const FRAMES = opt('--frames', SMOKE ? 4 : 90);
 const ROUNDS = opt('--rounds', SMOKE ? 1 : 3);
 const NF = SMOKE ? 2 : 8;
 
@@ -133,28 +132,32 @@ for (const ps of paths) for (let i = 0; i < WARM; i++) runOne(ps.proc);
 let gcEvents = 0;
 const obs = new PerformanceObserver((list) => { gcEvents += list.getEntries().length; });
 obs.observe({ entryTypes: ['gc'] });
-async function allocPerFrame(p: CascadeProcessor, frames: number) {
+async function heapGrowth(body: () => void): Promise<{ heap: number; ab: number; ext: number; gcs: number }> {
   gc?.();
-  await new Promise((r) => setTimeout(r, 20)); // let the observer flush the forced GC
+  await new Promise((r) => setTimeout(r, 20)); // let the observer see the forced GC before counting
   const g0 = gcEvents;
-  const h0 = v8.getHeapStatistics();
   const m0 = process.memoryUsage();
-  for (let i = 0; i < frames; i++) runOne(p);
-  const h1 = v8.getHeapStatistics();
+  const h0 = v8.getHeapStatistics().used_heap_size;
+  body();
+  const h1 = v8.getHeapStatistics().used_heap_size;
   const m1 = process.memoryUsage();
   await new Promise((r) => setTimeout(r, 20));
+  return { heap: h1 - h0, ab: m1.arrayBuffers - m0.arrayBuffers, ext: m1.external - m0.external, gcs: gcEvents - g0 };
+}
+async function allocPerFrame(p: CascadeProcessor, frames: number, extra: Record<string, unknown> = {}) {
+  // The measurement itself allocates (the heap-statistics object): calibrate with an empty body.
+  const cal = await heapGrowth(() => {});
+  const m = await heapGrowth(() => { for (let i = 0; i < frames; i++) runOne(p); });
   return {
-    method: 'v8 used_heap_size growth over consecutive frames after gc(), no GC allowed in between (gc_events must be 0); plus ArrayBuffer/external growth',
+    method: 'v8 used_heap_size growth across consecutive frames after a forced gc(), minus the measurement\'s own allocation; valid only when gc_events_during is 0. ArrayBuffer/external growth from process.memoryUsage()',
     frames,
-    heap_bytes_per_frame: (h1.used_heap_size - h0.used_heap_size) / frames,
-    array_buffer_bytes_per_frame: (m1.arrayBuffers - m0.arrayBuffers) / frames,
-    external_bytes_per_frame: (m1.external - m0.external) / frames,
-    gc_events_during: gcEvents - g0,
+    heap_bytes_per_frame: Math.round(((m.heap - cal.heap) / frames) * 10) / 10,
+    array_buffer_bytes_per_frame: (m.ab - cal.ab) / frames,
+    external_bytes_per_frame: (m.ext - cal.ext) / frames,
+    gc_events_during: m.gcs,
+    ...extra,
   };
 }
-const alloc: Record<string, unknown> = {};
-for (const ps of paths) alloc[ps.name] = await allocPerFrame(ps.proc, SMOKE ? 5 : 40);
-
 // ---- timing, alternating blocks ------------------------------------------------------------------
 interface PeerRes { [k: string]: unknown; total: number; cpu_over_wall: number; cpu_ms: Record<string, number> }
 const peerRuns: PeerRes[] = [];
@@ -184,6 +187,26 @@ for (let round = 0; round < ROUNDS; round++) {
     ps.cpuMs += (c.user + c.system) / 1000;
   }
 }
+// Allocation after the timed frames, when the JIT has settled (short smoke runs may still show JIT warm-up).
+const alloc: Record<string, unknown> = {};
+for (const ps of paths) {
+  const extra: Record<string, unknown> = {};
+  if (ps.name === 'ts') {
+    // Same kernels with a counter as clock: shows what the kernels allocate without performance.now(),
+    // which boxes its double result (16 B per call, stages + 1 calls per frame).
+    let tick = 0;
+    const q = createTsProcessor({ clock: () => (tick += 1) });
+    q.configure(spec);
+    for (let i = 0; i < WARM; i++) runOne(q);
+    for (let i = 0; i < (SMOKE ? 0 : 40); i++) runOne(q);
+    const m = await allocPerFrame(q, SMOKE ? 5 : 40);
+    extra.heap_bytes_per_frame_with_counter_clock = m.heap_bytes_per_frame;
+    extra.note = 'the difference is performance.now() boxing its result; stage kernels and the runner allocate nothing';
+    q.dispose();
+  }
+  alloc[ps.name] = await allocPerFrame(ps.proc, SMOKE ? 5 : 40, extra);
+}
+
 obs.disconnect();
 
 const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };

@@ -13,7 +13,6 @@
  * `efficiency` = sustained / ideal shows what the pipeline costs on top of the arithmetic.
  * `--smoke`: one channel per cascade, short windows; still valid JSON.
  */
-/* eslint-disable no-console */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -25,6 +24,7 @@ import { DType } from '../src/shared/frame-header';
 import { Engine } from '../src/engine/engine';
 import { loadNative } from '../src/native/load';
 import { processorFactory } from '../src/workers/processors';
+import { fastPathSupports } from '../src/native/cascade-fast';
 import type { ProcessorPath } from '../src/workers/protocol';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -178,9 +178,11 @@ async function capacity(name: string, path: ProcessorPath) {
   const best = trials.find((t) => t.channels === good && t.ok) ?? null;
   const cores = availableParallelism();
   const ideal = peer.msPerFrameP50 ? (cores * 1000) / (FPS * peer.msPerFrameP50) : null;
+  const shape = { lines: DEFAULT_LINES, samples: DEFAULT_SAMPLES, dtype: 'uint16' as const };
   return {
     cascade: name,
     requestedPath: path,
+    fastPath: path === 'ts' ? 'not requested' : fastPathSupports(cascade, shape) ?? 'supported',
     path: best?.path ?? trials[0]?.path ?? path,
     sustainedChannels: good,
     searchedUpTo: MAX,

@@ -40,7 +40,9 @@ test('a stalled channel shows STALE within 100 ms + one frame; the others keep u
 });
 
 test('a killed worker is shown down and comes back', async () => {
-  await checkKilledWorker(page, call, 2, 'web', (pid) => process.kill(pid, 'SIGKILL'));
+  // A real SIGKILL from outside, as a crash would be (the JS stand-in has no processes: it fakes one).
+  const sim = process.env.SPECULA_E2E_SERVER === 'sim';
+  await checkKilledWorker(page, call, 2, 'web', (pid) => (sim ? call('worker.kill', { channel: 2 }) : process.kill(pid, 'SIGKILL')));
 });
 
 test('focus view and colormaps change the picture; freeze is marked FROZEN', async () => {
@@ -56,10 +58,12 @@ test('cascade panel shows stages and the engine error for a bad parameter', asyn
   await page.keyboard.press('Escape');
   await page.getByTestId('panel-cascade').click();
   await expect(page.getByTestId('cascade-panel')).toContainText('s1');
-  const input = page.locator('[data-testid^="param-"]').first();
-  await input.fill('{bad json');
+  // A value the engine must refuse: its validation message is shown, the old cascade keeps running.
+  const input = page.getByTestId('param-s7-lines');
+  await input.fill('-5');
   await input.press('Enter');
-  await expect(page.getByTestId('cascade-error')).toBeVisible();
+  await expect(page.getByTestId('cascade-error')).toContainText('engine refused the cascade', { timeout: 10_000 });
+  await expect(page.getByTestId('overlay-0')).toBeHidden();
   await shot(page, 'web-cascade-panel');
   await page.getByTestId('panel-cascade').click();
 });

@@ -40,11 +40,20 @@ export async function checkStall(page: Page, call: Call, ch: number, prefix: str
   const probe = page.evaluate((c) => {
     const ov = document.querySelector<HTMLElement>(`[data-testid="overlay-${c}"]`)!;
     const slot = (window as any).__specula.controller.store.slot(c);
-    return new Promise<{ shownAt: number; lastArrival: number }>((res, rej) => {
+    // How late this page's own timers run meanwhile (a 2-core CI box under load delays every task).
+    let lateMax = 0;
+    let prev = performance.now();
+    const mon = setInterval(() => {
+      const t = performance.now();
+      lateMax = Math.max(lateMax, t - prev - 5);
+      prev = t;
+    }, 5);
+    return new Promise<{ shownAt: number; lastArrival: number; lateMax: number }>((res, rej) => {
       const mo = new MutationObserver(() => {
         if (!ov.hidden) {
           mo.disconnect();
-          res({ shownAt: performance.now(), lastArrival: slot.lastArrivalMs });
+          clearInterval(mon);
+          res({ shownAt: performance.now(), lastArrival: slot.lastArrivalMs, lateMax });
         }
       });
       mo.observe(ov, { attributes: true, attributeFilter: ['hidden'] });
@@ -53,11 +62,14 @@ export async function checkStall(page: Page, call: Call, ch: number, prefix: str
   }, ch);
   const before = await received(page);
   await call('device.stall', { channel: ch, stalled: true });
-  const { shownAt, lastArrival } = await probe;
+  const { shownAt, lastArrival, lateMax } = await probe;
   const delay = shownAt - lastArrival;
-  console.log(`${prefix}: STALE shown ${delay.toFixed(1)} ms after channel ${ch}'s last frame`);
+  console.log(`${prefix}: STALE shown ${delay.toFixed(1)} ms after channel ${ch}'s last frame (page timers ran up to ${lateMax.toFixed(1)} ms late meanwhile)`);
   expect(delay, 'not before 3 frame periods (no false alarm)').toBeGreaterThanOrEqual(99);
-  expect(delay, 'within 100 ms + one frame (33 ms)').toBeLessThanOrEqual(100 + 33.4);
+  // 100 ms + one frame, plus however late the browser ran ANY timer in that window (machine load,
+  // not our logic); never more than 0.5 s in total.
+  expect(delay, 'within 100 ms + one frame (33 ms) + scheduler delay').toBeLessThanOrEqual(100 + 33.4 + lateMax);
+  expect(delay).toBeLessThan(500);
   await expect(page.getByTestId(`overlay-${ch}`)).toContainText('STALE');
   const stalled0 = await tilePixels(page, ch);
   const others = [0, 1, 2, 3].filter((c) => c !== ch);
@@ -79,7 +91,7 @@ export async function checkStall(page: Page, call: Call, ch: number, prefix: str
 }
 
 /** SIGKILL a channel's worker: the tile says PROCESS DOWN, then comes back live. */
-export async function checkKilledWorker(page: Page, call: Call, ch: number, prefix: string, kill: (pid: number) => void): Promise<void> {
+export async function checkKilledWorker(page: Page, call: Call, ch: number, prefix: string, kill: (pid: number) => void | Promise<void>): Promise<void> {
   const health: any[] = await call('health.get', {});
   const pid = health.find((h) => h.channel === ch)?.pid;
   expect(pid, `channel ${ch} has a worker pid`).toBeGreaterThan(0);
@@ -88,7 +100,7 @@ export async function checkKilledWorker(page: Page, call: Call, ch: number, pref
     const seen: string[] = ((window as any).__seen = []);
     new MutationObserver(() => seen.push(el.dataset.signal ?? '')).observe(el, { attributes: true, attributeFilter: ['data-signal'] });
   }, ch);
-  kill(pid);
+  await kill(pid);
   await expect(page.getByTestId(`tile-${ch}`)).toHaveAttribute('data-signal', /down|stale/, { timeout: 3000 });
   await shot(page, `${prefix}-killed-ch${ch}`);
   await expect(page.getByTestId(`tile-${ch}`)).toHaveAttribute('data-signal', 'live', { timeout: 15_000 });

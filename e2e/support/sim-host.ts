@@ -25,6 +25,7 @@ export class SimHost implements BridgeHost {
   private readonly frameLs = new Set<(f: FrameLease) => void>();
   private readonly seq: number[];
   private readonly down = new Map<number, number>();
+  private readonly restarts = new Map<number, number>();
   private readonly cascades = new Map<number, CascadeSpec>();
   private readonly t0 = performance.now();
   private timers: ReturnType<typeof setInterval>[] = [];
@@ -81,7 +82,7 @@ export class SimHost implements BridgeHost {
     return this.channels.map((c) => {
       const d = this.down.get(c.channel);
       const state = d === undefined ? 'running' : now - d < 600 ? 'down' : 'restarting';
-      return { channel: c.channel, label: c.label, state, pid: d === undefined ? 1000 + c.channel : null, fpsIn: this.fps, fpsOut: this.fps, skipped: 0, gaps: 0, cascadeMsP50: 2, cascadeMsP99: 3, lastFrameAgeMs: 10, restarts: 0, lastError: d === undefined ? null : 'killed (SIGKILL)', cascade: 'light' };
+      return { channel: c.channel, label: c.label, state, pid: d === undefined ? 1000 + c.channel + 100 * (this.restarts.get(c.channel) ?? 0) : null, fpsIn: this.fps, fpsOut: this.fps, skipped: 0, gaps: 0, cascadeMsP50: 2, cascadeMsP99: 3, lastFrameAgeMs: 10, restarts: 0, lastError: d === undefined ? null : 'killed (SIGKILL)', cascade: 'light' };
     });
   }
 
@@ -89,7 +90,10 @@ export class SimHost implements BridgeHost {
     this.timers.push(setInterval(() => this.tick(), 1000 / this.fps));
     this.timers.push(setInterval(() => {
       const now = performance.now();
-      for (const [c, t] of this.down) if (now - t > 1000) this.down.delete(c);
+      for (const [c, t] of this.down) if (now - t > 1000) {
+        this.down.delete(c);
+        this.restarts.set(c, (this.restarts.get(c) ?? 0) + 1);
+      }
       this.emit('health', this.health());
     }, 250));
   }

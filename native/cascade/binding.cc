@@ -2,10 +2,14 @@
 // JS contract (typed in src/native/cascade-fast-addon.ts):
 //   new RefCascade(params)                  -> validates, allocates everything once
 //   bind({x, xw, logmag, env, y, e, dec: Float32Array, u8: Uint8Array}) -> output targets (sizes checked)
-//   run(raw: Uint16Array, ref: Uint16Array, mask: number, stageMs: Float64Array(>=7)) -> void, no allocation
+//   setStageOrder(order: number[7])          -> kernel stage k reports into stageMs[order[k]]
+//   run(raw: Uint16Array, ref: Uint16Array, mask: number, stageMs: Float64Array(>=7), totalMs?: Float64Array(>=1))
+//                                           -> void, no allocation
 // Output targets are held by persistent references; their data pointers are re-read on every run
 // (V8 may move small on-heap typed arrays, so a raw pointer must never be cached).
 #include <napi.h>
+
+#include <time.h>
 
 #include <cstring>
 #include <memory>
@@ -47,6 +51,7 @@ class RefCascade : public Napi::ObjectWrap<RefCascade> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "RefCascade",
                        {InstanceMethod<&RefCascade::Bind>("bind"), InstanceMethod<&RefCascade::Run>("run"),
+                        InstanceMethod<&RefCascade::SetStageOrder>("setStageOrder"),
                         InstanceMethod<&RefCascade::Dispose>("dispose")});
   }
 
@@ -136,7 +141,27 @@ class RefCascade : public Napi::ObjectWrap<RefCascade> {
     return static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
   }
 
-  // run(raw, ref, mask, stageMs)
+  // setStageOrder(order): kernel stage k's time goes to stageMs[order[k]] (the cascade's run order),
+  // so the JS side copies nothing per frame.
+  Napi::Value SetStageOrder(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsArray()) throwType(env, "RefCascade.setStageOrder(order): order must be an array of 7 indices");
+    Napi::Array a = info[0].As<Napi::Array>();
+    if (a.Length() != specula::kStageCount) throwRange(env, "RefCascade.setStageOrder: order must hold exactly 7 indices");
+    int next[specula::kStageCount];
+    for (uint32_t k = 0; k < a.Length(); ++k) {
+      Napi::Value v = a.Get(k);
+      if (!v.IsNumber()) throwType(env, "RefCascade.setStageOrder: order[" + std::to_string(k) + "] must be a number");
+      const double d = v.As<Napi::Number>().DoubleValue();
+      if (d != static_cast<int>(d) || d < 0 || d >= specula::kStageCount)
+        throwRange(env, "RefCascade.setStageOrder: order[" + std::to_string(k) + "] must be an integer in [0, 7)");
+      next[k] = static_cast<int>(d);
+    }
+    std::memcpy(order_, next, sizeof next);
+    return env.Undefined();
+  }
+
+  // run(raw, ref, mask, stageMs[, totalMs])
   Napi::Value Run(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!kernel_) throw Napi::Error::New(env, "RefCascade.run: disposed");
@@ -164,8 +189,22 @@ class RefCascade : public Napi::ObjectWrap<RefCascade> {
     o.e = static_cast<float*>(p[5]);
     o.dec = static_cast<float*>(p[6]);
     o.u8 = static_cast<uint8_t*>(p[7]);
+    double* totalp = nullptr;
+    if (info.Length() > 4 && !info[4].IsUndefined()) {
+      if (!info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+          info[4].As<Napi::TypedArray>().ElementLength() < 1)
+        throwType(env, "RefCascade.run: totalMs must be a Float64Array of at least 1 element");
+      Napi::TypedArray tt = info[4].As<Napi::TypedArray>();
+      totalp = reinterpret_cast<double*>(static_cast<uint8_t*>(tt.ArrayBuffer().Data()) + tt.ByteOffset());
+    }
     double* msp = reinterpret_cast<double*>(static_cast<uint8_t*>(ms.ArrayBuffer().Data()) + ms.ByteOffset());
-    kernel_->run(raw, ref, o, msp);
+    timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double kms[specula::kStageCount];
+    kernel_->run(raw, ref, o, kms);
+    for (int k = 0; k < specula::kStageCount; ++k) msp[order_[k]] = kms[k];
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (totalp) *totalp = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) * 1e-6;
     return env.Undefined();
   }
 
@@ -179,6 +218,7 @@ class RefCascade : public Napi::ObjectWrap<RefCascade> {
   Napi::Reference<Napi::TypedArray> out_[kOutCount];
   long outLen_[kOutCount] = {};
   long frameLen_ = 0;
+  int order_[specula::kStageCount] = {0, 1, 2, 3, 4, 5, 6};
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

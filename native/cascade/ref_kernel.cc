@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "ref_kernel_avx512.h"
 #include "simd8.h"
 
 namespace specula {
@@ -61,7 +62,7 @@ RefKernel::RefKernel(const RefParams& p)
   const long N = N_, K = K_, Nc = N_ / 2, M = p.taps;
   // one aligned arena; sizes rounded to 16 floats (64 bytes)
   auto r16 = [](long n) { return (n + 15) & ~15L; };
-  const long sizes[] = {r16(N), r16(N), r16(N), r16(N), r16(Nc + 1), r16(Nc + 1), N * 8, Nc * 8, Nc * 8,
+  const long sizes[] = {r16(N), r16(N), r16(N), r16(N), r16(Nc + 1), r16(Nc + 1), N * 8 * kGroup, Nc * 8, Nc * 8,
                         K * 8, K * 8, K * 8, N * 8, N * 8 * kGroup, (N + M + 1) * 8 * kGroup, N * 8 * kGroup, r16(M * 8 * kGroup), r16(L_ * K), r16(static_cast<long>(L_) * p.outSamples), r16(static_cast<long>(p.outSamples) * 8)};
   long total = 0;
   for (long s : sizes) total += r16(s);
@@ -76,7 +77,10 @@ RefKernel::RefKernel(const RefParams& p)
     *views[i] = cur;
     cur += r16(sizes[i]);
   }
-  rbStride_ = (N + M + 1) * 8;
+  const char* isa = std::getenv("SPECULA_CASCADE_ISA");  // "avx2" forces the AVX2 recurrences (tests)
+  use512_ = avx512::cpuHasAvx512() && !(isa && std::string(isa) == "avx2");
+  W_ = use512_ ? 16 : 8;
+  rbStride_ = (N + M + 1) * W_;  // per 8- or 16-lane slot
   for (long n = 0; n < N; ++n) win_[n] = static_cast<float>(0.5 - 0.5 * std::cos(2.0 * M_PI * n / N));
   for (long k = 0; k <= Nc; ++k) {
     twr_[k] = static_cast<float>(std::cos(2.0 * M_PI * k / N));
@@ -95,8 +99,9 @@ RefKernel::RefKernel(const RefParams& p)
 
 // ---- S1: x = raw - bg, transposed into the block; the integer part of bg is subtracted in int32
 // (exact), the fractional part in float, so x carries only its own rounding (<= ulp(x)/2).
-void RefKernel::blockS1(const uint16_t* raw, int l0, int nl, float* xDump) {
+void RefKernel::blockS1(const uint16_t* raw, int l0, int nl, float* xDump, int g) {
   const int N = N_;
+  float* xb_ = this->xb_ + static_cast<long>(g) * N * 8;
   const uint16_t* rows[8];
   for (int lane = 0; lane < 8; ++lane) rows[lane] = raw + static_cast<long>(l0 + (lane < nl ? lane : 0)) * N;
   for (int n0 = 0; n0 < N; n0 += 8) {
@@ -116,8 +121,9 @@ void RefKernel::blockS1(const uint16_t* raw, int l0, int nl, float* xDump) {
 
 // ---- S2 + S3: window, pack the real line as a half-size complex signal z[m] = xw[2m] + i xw[2m+1],
 // FFT, then split into the real spectrum X[k] (k = 0..N/2) and its log magnitude.
-void RefKernel::blockS2S3(int l0, int nl, float* xwDump, float* logmag, bool forS7) {
+void RefKernel::blockS2S3(int l0, int nl, float* xwDump, float* logmag, bool forS7, int g) {
   const int N = N_, Nc = N_ / 2, K = K_;
+  const float* xb_ = this->xb_ + static_cast<long>(g) * N * 8;
   double t0 = nowMs();
   for (int m = 0; m < Nc; ++m) {
     _mm256_store_ps(re_ + m * 8, _mm256_mul_ps(_mm256_load_ps(xb_ + 2 * m * 8), _mm256_broadcast_ss(win_ + 2 * m)));
@@ -180,8 +186,9 @@ void RefKernel::blockS2S3(int l0, int nl, float* xwDump, float* logmag, bool for
 // ---- S4: Hilbert envelope. Since h[0] = h[N/2] = 1 and h = 2 / 0 elsewhere, the analytic signal is
 // a = xw + i*H, with H = irfft(Y), Y[k] = -i X[k] (k = 1..N/2-1), Y[0] = Y[N/2] = 0. H is real, so it
 // costs one half-size complex inverse FFT; env = sqrt(xw^2 + H^2).
-void RefKernel::blockS4(int l0, int nl, float* env) {
+void RefKernel::blockS4(int l0, int nl, float* env, int g) {
   const int N = N_, Nc = N_ / 2;
+  const float* xb_ = this->xb_ + static_cast<long>(g) * N * 8;
   const int* rev = fft_.bitrev();
   const __m256 s = _mm256_set1_ps(0.5f / static_cast<float>(Nc));
   _mm256_store_ps(re_, _mm256_setzero_ps());
@@ -236,20 +243,35 @@ static void sosBlock(const float* coef, const float* x, float* y, int N) {
   }
 }
 
-void RefKernel::blockS5(int l0, int nl, float* yDump, int g) {
+// S5 over the group's nb blocks: per 8-line block on AVX2, per pair of blocks on AVX-512 (the output
+// then has 16-lane rows, which S6 reads as is).
+void RefKernel::groupS5(int lg, int nb, float* yDump) {
   const float* c = sosf_.data();
-  float* yb_ = this->yb_ + static_cast<long>(g) * N_ * 8;
-  switch (nsec_) {
-    case 1: sosBlock<1>(c, xb_, yb_, N_); break;
-    case 2: sosBlock<2>(c, xb_, yb_, N_); break;
-    case 3: sosBlock<3>(c, xb_, yb_, N_); break;
-    case 4: sosBlock<4>(c, xb_, yb_, N_); break;
-    case 5: sosBlock<5>(c, xb_, yb_, N_); break;
-    case 6: sosBlock<6>(c, xb_, yb_, N_); break;
-    case 7: sosBlock<7>(c, xb_, yb_, N_); break;
-    default: sosBlock<8>(c, xb_, yb_, N_); break;
+  const long N = N_;
+  if (use512_) {
+    for (int pr = 0; 2 * pr < nb; ++pr)
+      avx512::sosPair(c, nsec_, xb_ + 2 * pr * N * 8, xb_ + (2 * pr + 1) * N * 8, yb_ + pr * N * 16, N_);
+  } else {
+    for (int g = 0; g < nb; ++g) {
+      const float* x = xb_ + g * N * 8;
+      float* y = yb_ + g * N * 8;
+      switch (nsec_) {
+        case 1: sosBlock<1>(c, x, y, N_); break;
+        case 2: sosBlock<2>(c, x, y, N_); break;
+        case 3: sosBlock<3>(c, x, y, N_); break;
+        case 4: sosBlock<4>(c, x, y, N_); break;
+        case 5: sosBlock<5>(c, x, y, N_); break;
+        case 6: sosBlock<6>(c, x, y, N_); break;
+        case 7: sosBlock<7>(c, x, y, N_); break;
+        default: sosBlock<8>(c, x, y, N_); break;
+      }
+    }
   }
-  if (yDump) storeRows(yb_, N_, yDump + static_cast<long>(l0) * N_, N_, nl);
+  if (yDump)
+    for (int g = 0; g < nb; ++g) {
+      const int lb = lg + 8 * g;
+      storeRows(yb_ + slotOff(g, N), N_, yDump + lb * N, N, L_ - lb < 8 ? L_ - lb : 8, W_);
+    }
 }
 
 // ---- S6: NLMS. r is integer-valued, so the window energy sum(u^2) is kept EXACTLY by a running sum
@@ -312,7 +334,7 @@ void RefKernel::loadRef(const uint16_t* ref, int l0, int nl, int g) {
   const int N = N_, M = p_.taps;
   const uint16_t* rows[8];
   for (int lane = 0; lane < 8; ++lane) rows[lane] = ref + static_cast<long>(l0 + (lane < nl ? lane : 0)) * N;
-  float* rdat = rb_ + g * rbStride_ + M * 8;
+  float* rdat = rb_ + slotOff(g, N + M + 1) + M * W_;
   const __m256 offv = _mm256_set1_ps(static_cast<float>(p_.refOffset));
   for (int n0 = 0; n0 < N; n0 += 8) {
     __m256 r[8];
@@ -320,7 +342,7 @@ void RefKernel::loadRef(const uint16_t* ref, int l0, int nl, int g) {
       r[lane] = _mm256_sub_ps(
           _mm256_cvtepi32_ps(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[lane] + n0)))), offv);
     transpose8(r);
-    for (int j = 0; j < 8; ++j) _mm256_store_ps(rdat + (n0 + j) * 8, r[j]);
+    for (int j = 0; j < 8; ++j) _mm256_store_ps(rdat + (n0 + j) * W_, r[j]);
   }
 }
 
@@ -328,13 +350,19 @@ void RefKernel::loadRef(const uint16_t* ref, int l0, int nl, int g) {
 void RefKernel::groupS6(int l0, int nb, float* e) {
   const int N = N_, M = p_.taps;
   const float mu = static_cast<float>(p_.mu);
-  const long ys = static_cast<long>(N) * 8;
-  if (M == 16) nlmsGroup<16, kGroup>(M, rb_, rbStride_, yb_, eb_, ys, wts_, N, mu, p_.eps);
-  else nlmsGroup<0, kGroup>(M, rb_, rbStride_, yb_, eb_, ys, wts_, N, mu, p_.eps);
+  const long ys = static_cast<long>(N) * W_;
+  if (use512_) {
+    static_assert(kGroup % 2 == 0, "AVX-512 pairs blocks");
+    avx512::nlmsPairs(M, rb_, rbStride_, yb_, eb_, ys, wts_, N, mu, p_.eps, kGroup / 2);
+  } else if (M == 16) {
+    nlmsGroup<16, kGroup>(M, rb_, rbStride_, yb_, eb_, ys, wts_, N, mu, p_.eps);
+  } else {
+    nlmsGroup<0, kGroup>(M, rb_, rbStride_, yb_, eb_, ys, wts_, N, mu, p_.eps);
+  }
   for (int g = 0; g < nb; ++g) {
     const int lb = l0 + 8 * g;
     const int nl = L_ - lb < 8 ? L_ - lb : 8;
-    storeRows(eb_ + g * ys, N, e + static_cast<long>(lb) * N, N, nl);
+    storeRows(eb_ + slotOff(g, N), N, e + static_cast<long>(lb) * N, N, nl, W_);
   }
 }
 
@@ -428,23 +456,23 @@ void RefKernel::run(const uint16_t* raw, const uint16_t* ref, const RefOutputs& 
     for (int l0 = lg; l0 < L && nb < kGroup; l0 += 8, ++nb) {
       const int nl = L - l0 < 8 ? L - l0 : 8;
       t = nowMs();
-      blockS1(raw, l0, nl, out.x);
+      blockS1(raw, l0, nl, out.x, nb);
       double t1 = nowMs();
       stageAcc_[kS1] += t1 - t;
-      if (wantSpec) blockS2S3(l0, nl, out.xw, out.logmag, wantS7);  // times S2 and S3 itself
+      if (wantSpec) blockS2S3(l0, nl, out.xw, out.logmag, wantS7, nb);  // times S2 and S3 itself
       t = nowMs();
-      if (out.env) blockS4(l0, nl, out.env);
+      if (out.env) blockS4(l0, nl, out.env, nb);
       t1 = nowMs();
       stageAcc_[kS4] += t1 - t;
-      if (wantY) blockS5(l0, nl, out.y, nb);
-      t = nowMs();
-      stageAcc_[kS5] += t - t1;
       if (out.e) loadRef(ref, l0, nl, nb);
-      stageAcc_[kS6] += nowMs() - t;
+      stageAcc_[kS6] += nowMs() - t1;
     }
     t = nowMs();
+    if (wantY) groupS5(lg, nb, out.y);
+    double t1 = nowMs();
+    stageAcc_[kS5] += t1 - t;
     if (out.e) groupS6(lg, nb, out.e);
-    stageAcc_[kS6] += nowMs() - t;
+    stageAcc_[kS6] += nowMs() - t1;
   }
   t = nowMs();
   if (out.dec || out.u8) stageS7(lm, out.dec, out.u8);

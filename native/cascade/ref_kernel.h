@@ -60,10 +60,10 @@ class RefKernel {
   void run(const uint16_t* raw, const uint16_t* ref, const RefOutputs& out, double* stageMs);
 
  private:
-  void blockS1(const uint16_t* raw, int l0, int nl, float* xDump);
-  void blockS2S3(int l0, int nl, float* xwDump, float* logmag, bool forS7);
-  void blockS4(int l0, int nl, float* env);
-  void blockS5(int l0, int nl, float* yDump, int g);
+  void blockS1(const uint16_t* raw, int l0, int nl, float* xDump, int g);
+  void blockS2S3(int l0, int nl, float* xwDump, float* logmag, bool forS7, int g);
+  void blockS4(int l0, int nl, float* env, int g);
+  void groupS5(int lg, int nb, float* yDump);
   void loadRef(const uint16_t* ref, int l0, int nl, int g);
   void groupS6(int l0, int nb, float* e);
   void stageS7(const float* logmag, float* dec, uint8_t* u8);
@@ -81,7 +81,7 @@ class RefKernel {
   uint32_t* colSum_; // [N]
   float* twr_;       // [N/2+1] cos(2 pi k / N), post-processing twiddles of the real FFT
   float* twi_;       // [N/2+1] -sin(2 pi k / N)
-  float* xb_;        // [N*8] S1 block
+  float* xb_;        // [kGroup][N*8] S1 output per block of the group
   float* re_;        // [N/2*8] FFT work
   float* im_;        // [N/2*8]
   float* spr_;       // [K*8] X real part (natural order)
@@ -102,6 +102,15 @@ class RefKernel {
   std::vector<float> lineInv_;
   std::vector<int> sampleEdge_;  // S7 sample block edges, relative to sampleStart
   double stageAcc_[kStageCount] = {};
+  /** AVX-512 recurrences (S5, S6) in use; then yb_/eb_/rb_ have 16-lane rows (pairs of blocks). */
+  bool use512_ = false;
+  int W_ = 8;
+  /** Offset of block g's lanes in a buffer of `rows` rows of W_ floats per slot (8 or 16 lanes). */
+  long slotOff(int g, long rows) const { return (g / (W_ / 8)) * rows * W_ + (g % (W_ / 8)) * 8; }
+
+ public:
+  /** "avx512" when S5/S6 run 16 lines per vector, else "avx2". */
+  const char* isa() const { return use512_ ? "avx512" : "avx2"; }
 };
 
 /** True when this CPU can run the AVX2+FMA kernel. */

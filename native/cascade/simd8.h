@@ -31,15 +31,15 @@ static inline void transpose8(__m256 r[8]) {
 }
 
 /**
- * Write an interleaved block `src[n*8 + lane]` (n in [0, count)) back to row-major lines
- * `dst[lane*stride + n]` for lanes < nl. `count` need not be a multiple of 8.
+ * Write an interleaved block `src[n*rs + lane]` (n in [0, count), rs = 8 or 16 floats per row) back
+ * to row-major lines `dst[lane*stride + n]` for lanes < nl. `count` need not be a multiple of 8.
  */
 template <typename T>
-static inline void storeRows(const float* src, int count, T* dst, long stride, int nl) {
+static inline void storeRows(const float* src, int count, T* dst, long stride, int nl, int rs = 8) {
   int n0 = 0;
   for (; n0 + 8 <= count; n0 += 8) {
     __m256 r[8];
-    for (int j = 0; j < 8; ++j) r[j] = _mm256_load_ps(src + (n0 + j) * 8);
+    for (int j = 0; j < 8; ++j) r[j] = _mm256_load_ps(src + (n0 + j) * rs);
     transpose8(r);
     if constexpr (sizeof(T) == 4) {
       if (nl == 8) {  // common case: no per-lane checks
@@ -58,7 +58,7 @@ static inline void storeRows(const float* src, int count, T* dst, long stride, i
     }
   }
   for (; n0 < count; ++n0)
-    for (int lane = 0; lane < nl; ++lane) dst[lane * stride + n0] = static_cast<T>(src[n0 * 8 + lane]);
+    for (int lane = 0; lane < nl; ++lane) dst[lane * stride + n0] = static_cast<T>(src[n0 * rs + lane]);
 }
 
 /**

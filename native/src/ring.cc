@@ -13,7 +13,10 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 
 #include "clock.h"
@@ -40,6 +43,35 @@ void ValidateName(const std::string& name) {
   if (name.size() < 2 || name.size() > 250 || name[0] != '/' || name.find('/', 1) != std::string::npos) {
     throw std::invalid_argument("name: a POSIX shm name must look like \"/prefix-ch0\" (leading '/', no other '/', 2..250 chars), got \"" + name + "\"");
   }
+}
+
+// Names of the rings this process created and has not closed. At exit() (process.exit() in
+// Node skips environment cleanup) they are unlinked, so a clean shutdown leaves no segment behind
+// even when JS never called close(). Only the names are removed: the mappings stay valid for any
+// thread still running. Heap-allocated and never freed to dodge static destruction order.
+std::mutex& RegistryMutex() {
+  static auto* m = new std::mutex;
+  return *m;
+}
+std::set<std::string>& Registry() {
+  static auto* s = new std::set<std::string>;
+  return *s;
+}
+void UnlinkRegisteredAtExit() {
+  std::unique_lock<std::mutex> lk(RegistryMutex(), std::try_to_lock);
+  if (!lk.owns_lock()) return;  // another thread is mid-create: leave it to reclaimStaleRings
+  for (const auto& name : Registry()) shm_unlink(name.c_str());
+  Registry().clear();
+}
+void Register(const std::string& name) {
+  static std::once_flag once;
+  std::call_once(once, [] { std::atexit(UnlinkRegisteredAtExit); });
+  std::lock_guard<std::mutex> g(RegistryMutex());
+  Registry().insert(name);
+}
+void Unregister(const std::string& name) {
+  std::lock_guard<std::mutex> g(RegistryMutex());
+  Registry().erase(name);
 }
 
 }  // namespace
@@ -158,6 +190,7 @@ RingWriter::RingWriter(const RingSpec& spec) {
     fh->payload_bytes = payload_bytes_;
   }
   h->magic.store(kRingMagic, std::memory_order_release);  // consumers may attach from here on
+  Register(name_);
 }
 
 RingWriter::~RingWriter() { Close(false); }
@@ -248,6 +281,7 @@ void RingWriter::Close(bool unlink) {
   h->futex_word.fetch_add(1, std::memory_order_seq_cst);
   FutexWake(&h->futex_word);
   if (unlink) shm_unlink(name_.c_str());
+  Unregister(name_);
   Unmap();
 }
 
@@ -350,7 +384,6 @@ int RingReader::ReadNext(uint8_t* header_out, uint8_t* payload_out, ReadResult* 
   *r = ReadResult{};
   RingHeader* h = hdr();
   const uint32_t K = h->slots;
-  if (last_seq_ == 0) return ReadLatest(header_out, payload_out, r);  // join at the newest frame
   for (int attempt = 0; attempt < 8; ++attempt) {
     const uint64_t latest = h->latest_seq.load(std::memory_order_acquire);
     if (latest <= last_seq_) {
@@ -370,10 +403,11 @@ int RingReader::ReadNext(uint8_t* header_out, uint8_t* payload_out, ReadResult* 
     if (TryCopy(want, header_out, payload_out, &prev)) {
       r->t_copied_ns = MonotonicNs();
       r->seq = want;
-      r->gap = want - last_seq_ - 1;
+      // The first read joins at the oldest intact frame: no gap to report yet.
+      r->gap = last_seq_ ? want - last_seq_ - 1 : 0;
       // Frames were lost to the producer lapping us (not to a source gap) when the frame before
       // this one is not the one we read last.
-      if (prev != last_seq_) r->overrun = true;
+      if (last_seq_ && prev != last_seq_) r->overrun = true;
       last_seq_ = want;
       Fill(r, h->latest_seq.load(std::memory_order_acquire));
       return kFrame;

@@ -58,12 +58,12 @@ export interface EngineOptions {
   launcher?: ChannelLauncher;
   /** shm name prefix (default `specula-<pid>`). */
   prefix?: string;
-  /** Heartbeat period / hang timeout of the workers, ms (defaults 200 / 3000). */
+  /** Heartbeat period / hang timeout of the workers, ms (defaults 200 / 5000). */
   heartbeatMs?: number;
   hangTimeoutMs?: number;
   /** Health event period, ms (default 500). */
   healthIntervalMs?: number;
-  /** Buffers per channel for display frame leases (default 4). */
+  /** Buffers per channel for display frame leases (default 6: two per WebSocket client in flight + one being filled). */
   relayPoolSize?: number;
   /** Worker log lines, already prefixed `[ch3 pid 1234]` (default: stderr). */
   log?: (line: string) => void;
@@ -118,7 +118,7 @@ export class Engine {
       prefix, channels: opts.channels, lines: this.info.lines, samples: this.info.samples, fps: this.info.fps,
       seed: opts.seed, slots: opts.slots, reference,
     });
-    this.relay = display === 'relay' ? new DisplayRelay(native, opts.relayPoolSize ?? 4) : null;
+    this.relay = display === 'relay' ? new DisplayRelay(native, opts.relayPoolSize ?? 6) : null;
     this.supervisor = new Supervisor({
       launcher: opts.launcher ?? new NodeChannelLauncher(),
       prefix, display, processor,

@@ -108,7 +108,7 @@ export class Supervisor {
   constructor(opts: SupervisorOptions) {
     this.o = {
       heartbeatMs: 200,
-      hangTimeoutMs: 3000,
+      hangTimeoutMs: 5000,
       startupTimeoutMs: 15_000,
       waitTimeoutMs: 250,
       healthIntervalMs: 500,

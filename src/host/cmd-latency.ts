@@ -171,7 +171,7 @@ function fakePipeline(o: LatencyOptions): Pipeline {
   return {
     host: { handlers, onEvent: () => () => undefined, onFrame: (l) => src.onFrame(l as (f: FrameLease) => void) },
     cascadeName: 'fake (no cascade)',
-    testFacts: () => (src.hold.count ? { relayHoldMinMs: src.hold.minNs / 1e6, relayHoldP50Ms: src.hold.quantileNs(0.5) / 1e6, relayHoldMaxMs: src.hold.maxNs / 1e6 } : {}),
+    testFacts: (): Record<string, number> => (src.hold.count ? { relayHoldMinMs: src.hold.minNs / 1e6, relayHoldP50Ms: src.hold.quantileNs(0.5) / 1e6, relayHoldMaxMs: src.hold.maxNs / 1e6 } : {}),
     async stop() {
       src.stop();
     },

@@ -68,7 +68,15 @@ export async function loadFrameSource(path: string, _opts: { channel?: string } 
       describe: `${path}: ${count} frame${count > 1 ? 's' : ''} of ${lines}×${samples} ${npy.dtype}`,
     };
   }
-  if (ext === '.mcap') throw new InputError(`${path}: reading .mcap recordings is not available in this build yet (export frames with 'specula export' to .npy)`);
+  if (ext === '.mcap') {
+    // Recording (src/engine/replay/mcap-frame-source.ts): one channel, default the first optical one.
+    const { openMcapFrameSource } = await import('../engine/replay/mcap-frame-source');
+    try {
+      return await openMcapFrameSource(path, { channel: _opts.channel });
+    } catch (err) {
+      throw new InputError(err instanceof Error ? err.message : String(err));
+    }
+  }
   throw new InputError(`${path}: unsupported input type '${ext || '(none)'}' (supported: .npy)`);
 }
 
@@ -214,7 +222,7 @@ async function run(args: Args): Promise<number> {
   const aux = new Map<string, FrameSource>();
   for (const [name, file] of args.aux) {
     if (aux.has(name)) throw new InputError(`--aux ${name}: given twice`);
-    aux.set(name, await loadFrameSource(file));
+    aux.set(name, await loadFrameSource(file, { channel: 'ref' })); // .mcap: the recording's reference channel
   }
   const declared = spec && typeof spec === 'object' && spec.input && typeof spec.input === 'object' ? Object.keys(spec.input.aux ?? {}) : [];
   for (const name of declared) if (!aux.has(name)) throw new InputError(`the cascade needs aux input '${name}': pass --aux ${name}=FILE.npy`);

@@ -75,9 +75,12 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
 export function loadCascadeFile(nameOrPath: string): CascadeSpec {
   let file = resolve(nameOrPath);
   if (!existsSync(file)) {
-    const here = dirname(fileURLToPath(import.meta.url));
-    const candidates = [resolve(here, '../../resources/cascades'), resolve(here, '../resources/cascades'), resolve(process.cwd(), 'resources/cascades')]
-      .map((d) => resolve(d, nameOrPath.endsWith('.json') ? nameOrPath : `${nameOrPath}.json`));
+    // Presets live in <repo>/resources/cascades: walk up from this module (src/host, or
+    // out/main/chunks in the bundle), then try the working directory.
+    const dirs: string[] = [];
+    for (let d = dirname(fileURLToPath(import.meta.url)), i = 0; i < 5; i++, d = dirname(d)) dirs.push(resolve(d, 'resources/cascades'));
+    dirs.push(resolve(process.cwd(), 'resources/cascades'));
+    const candidates = dirs.map((d) => resolve(d, nameOrPath.endsWith('.json') ? nameOrPath : `${nameOrPath}.json`));
     const found = candidates.find((c) => existsSync(c));
     if (!found) throw new Error(`cascade ${JSON.stringify(nameOrPath)}: no such file, and no preset of that name in resources/cascades`);
     file = found;

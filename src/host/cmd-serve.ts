@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../engine/engine';
+import { latencyHandlers } from '../engine/latency/bridge-handlers';
+import { LatencyService } from '../engine/latency/service';
 import { EngineHost } from './server/engine-host';
 import { findPresetDir, loadCascadeArg } from './server/presets';
 import { isLoopback, parseServeArgs, SERVE_USAGE } from './server/serve-args';
@@ -48,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
 
   const engine = await Engine.start({ channels: opts.channels, fps: opts.fps, cascade, testHooks: opts.testHooks, ...(opts.processor ? { processor: opts.processor } : {}) });
   const host = new EngineHost(engine, { mode: 'web', budgetMs: opts.budgetMs, presetDir, cascade, relayFrames: true });
+  // Other areas' calls: the latency ledger (renderer acks, panel snapshots).
+  host.extend(latencyHandlers(new LatencyService()));
   const token = newToken();
   let server;
   try {

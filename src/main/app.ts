@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { IPC } from '../shared/bridge';
 import type { CascadeSpec } from '../shared/cascade-spec';
 import { Engine } from '../engine/engine';
+import { latencyHandlers } from '../engine/latency/bridge-handlers';
+import { LatencyService } from '../engine/latency/service';
 import { UtilityChannelLauncher, type UtilityProcessModuleLike } from '../engine/launcher-utility';
 import { EngineHost } from '../host/server/engine-host';
 import { findPresetDir, loadCascadeArg } from '../host/server/presets';
@@ -79,6 +81,7 @@ export async function startShell(o: ShellOptions): Promise<Shell> {
     },
   });
   const host = new EngineHost(engine, { mode: 'electron', presetDir, cascade, relayFrames: false });
+  host.extend(latencyHandlers(new LatencyService()));
   const offIpc = registerBridgeIpc(ipcMain, host.handlers, (e) => isTrustedSender(e, target(), appUrl));
   const offEvents = forwardEvents(host, target);
 

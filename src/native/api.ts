@@ -112,8 +112,8 @@ export interface RingConsumer {
   readLatest(header: Uint8Array, payload: ArrayBufferView, info: Float64Array): ReadStatus;
   /**
    * Like readLatest but in order: the frame after the last one read, or, when it was overwritten,
-   * the oldest one still intact (info gap > 0, overrun 1). The first read joins at the newest frame.
-   * For recorders and lossless transfer (with `ack`).
+   * the oldest one still intact (info gap > 0, overrun 1). The first read starts at the oldest
+   * intact frame in the ring. For recorders and lossless transfer (with `ack`).
    */
   readNext(header: Uint8Array, payload: ArrayBufferView, info: Float64Array): ReadStatus;
   /**

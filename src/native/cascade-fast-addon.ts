@@ -55,10 +55,13 @@ export interface RefCascade {
   bind(outputs: RefCascadeOutputs): void;
   /**
    * One frame: `raw`, `ref` are lines×samples Uint16Array. Writes the bound outputs selected by
-   * `mask` (stages whose outputs nobody asked for are skipped) and S1..S7 ms into `stageMs[0..6]`.
-   * Allocates nothing.
+   * `mask` (stages whose outputs nobody asked for are skipped), S1..S7 ms into `stageMs` (see
+   * `setStageOrder`) and, when given, the whole call's ms into `totalMs[0]` (timed in C++, so the JS
+   * side needs no clock and allocates nothing).
    */
-  run(raw: Uint16Array, ref: Uint16Array, mask: number, stageMs: Float64Array): void;
+  run(raw: Uint16Array, ref: Uint16Array, mask: number, stageMs: Float64Array, totalMs?: Float64Array): void;
+  /** Kernel stage k (S1..S7) reports into `stageMs[order[k]]` (default: identity). */
+  setStageOrder(order: readonly number[]): void;
   /** Free the kernel's buffers now (the object is unusable afterwards). */
   dispose(): void;
 }

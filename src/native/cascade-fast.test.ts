@@ -2,6 +2,7 @@
 // real 600×1024 frame (when /usr/bin/python3 has numpy+scipy), the committed golden fixtures, and the
 // TypeScript reference path; plus argument checking. Tolerances are those of docs/fast-path.md.
 import { spawnSync } from 'node:child_process';
+import v8 from 'node:v8';
 import { existsSync, mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -237,6 +238,25 @@ describe.runIf(cpuOk)('fast path (native/cascade)', () => {
       expect(fast.stageMs).toBe(stageMs);
       expect(fast.totalMs).toBeGreaterThan(0);
       expect([...fast.stageMs].some((v) => v > 0)).toBe(true);
+      fast.dispose();
+    });
+
+    it('run() allocates nothing on the JS heap (small frame, 20000 runs)', () => {
+      const spec = referenceSpec();
+      spec.input.lines = 8;
+      spec.input.samples = 64;
+      spec.stages[6].params = { sampleEnd: 32, lines: 8, samples: 16, lo: 40, hi: 120 };
+      const fast = createFastProcessor();
+      expect(fast.configure(spec)).toEqual({ ok: true });
+      const { raw: r8, ref: f8 } = synthFrame(8, 64, 5);
+      const frame = { input: r8, aux: { ref: f8 } };
+      for (let i = 0; i < 2000; i++) fast.run(frame);
+      const n = 20000;
+      const h0 = v8.getHeapStatistics().used_heap_size;
+      for (let i = 0; i < n; i++) fast.run(frame);
+      const perRun = (v8.getHeapStatistics().used_heap_size - h0) / n;
+      // a single per-frame object or boxed double would be ≥ 16 bytes per run
+      expect(perRun).toBeLessThan(8);
       fast.dispose();
     });
 

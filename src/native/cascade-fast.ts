@@ -131,6 +131,8 @@ interface Configured {
   stages: StageInfo[];
   stageMs: Float64Array;
   outMask: number;
+  /** `aux 'NAME'`, built once (a template literal per frame would allocate). */
+  auxLabel: string;
 }
 
 function view(data: Float32Array | Uint8Array, lines: number, samples: number): StageData {
@@ -140,8 +142,8 @@ function view(data: Float32Array | Uint8Array, lines: number, samples: number): 
 class FastProcessor implements CascadeProcessor {
   readonly path = 'fast' as const;
   private c: Configured | null = null;
-  private total = 0;
-  private readonly kms = new Float64Array(KERNEL_STAGES);
+  /** [0]: ms of the last run, written by the addon (no JS clock, no HeapNumber per frame). */
+  private readonly total = new Float64Array(1);
   private readonly scratchMs = new Float64Array(KERNEL_STAGES);
   private keepAll = false;
   private mask = 0;
@@ -174,6 +176,7 @@ class FastProcessor implements CascadeProcessor {
       dec: new Float32Array(OL * OS), u8: new Uint8Array(OL * OS),
     };
     kernel.bind(bufs);
+    kernel.setStageOrder(fp.stageIndex);
     const dims: Record<OutName, [number, number]> = {
       x: [L, N], xw: [L, N], logmag: [L, K], env: [L, N], y: [L, N], e: [L, N], dec: [OL, OS], u8: [OL, OS],
     };
@@ -195,7 +198,7 @@ class FastProcessor implements CascadeProcessor {
     }
     this.c?.kernel.dispose();
     this.c = {
-      fp, kernel, bufs, byRef, bitOf, outputs, outputNames, outMask,
+      fp, kernel, bufs, byRef, bitOf, outputs, outputNames, outMask, auxLabel: `aux '${fp.auxName}'`,
       stages: plan.stages.map((s) => ({ id: s.id, type: s.type })),
       stageMs: new Float64Array(plan.stages.length),
     };
@@ -203,14 +206,14 @@ class FastProcessor implements CascadeProcessor {
     this.lastMask = 0;
     this.lastRaw = null;
     this.lastRef = null;
-    this.total = 0;
+    this.total[0] = 0;
     return { ok: true };
   }
 
   get configured(): boolean { return this.c !== null; }
   get stages(): readonly StageInfo[] { return this.c?.stages ?? []; }
   get stageMs(): Float64Array { return this.c?.stageMs ?? new Float64Array(0); }
-  get totalMs(): number { return this.total; }
+  get totalMs(): number { return this.total[0]; }
   get outputNames(): readonly string[] { return this.c?.outputNames ?? []; }
 
   /**
@@ -229,12 +232,8 @@ class FastProcessor implements CascadeProcessor {
     const raw = checkFrame(frame?.input, p.lines, p.samples, 'input');
     const aux = frame.aux?.[c.fp.auxName];
     if (aux === undefined) throw new TypeError(`cascade (fast path): aux frame '${c.fp.auxName}' missing (the cascade declares input.aux.${c.fp.auxName})`);
-    const ref = checkFrame(aux, p.lines, p.samples, `aux '${c.fp.auxName}'`);
-    const t0 = performance.now();
-    c.kernel.run(raw, ref, this.mask, this.kms);
-    this.total = performance.now() - t0;
-    const idx = c.fp.stageIndex;
-    for (let k = 0; k < KERNEL_STAGES; k++) c.stageMs[idx[k]] = this.kms[k];
+    const ref = checkFrame(aux, p.lines, p.samples, c.auxLabel);
+    c.kernel.run(raw, ref, this.mask, c.stageMs, this.total);
     this.lastRaw = raw;
     this.lastRef = ref;
     this.lastMask = this.mask;

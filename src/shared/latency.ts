@@ -67,6 +67,15 @@ export const WorkerSlot = {
 } as const;
 
 /**
+ * Reserved timing-block slots the renderer's latency probe uses for its own received / uploaded
+ * stamps on the renderer clock (mapped onto the engine clock when acked). Producers leave them 0.
+ */
+export const RendererSlot = {
+  rawReceived: 13,
+  rawUploaded: 14,
+} as const;
+
+/**
  * `older` was dropped in favour of `newer` (same channel) by a hop of `kind`. Adds to `newer` the
  * source frames `older` covered: its worker skips and source gaps (display header), its carried
  * relay/renderer drops, plus `older` itself under `kind`. Allocation-free; both buffers hold the
@@ -299,7 +308,14 @@ export interface LatencySnapshot {
   tNs: number;
   /** Measured window so far, s. */
   elapsedS: number;
+  /** The latest clock-sync estimate the renderer acked with. */
   sync: ClockSyncEstimate | null;
+  /**
+   * Largest uncertainty of the estimates that mapped the acked rows since the last reset: every
+   * renderer stamp in the statistics is within this of the engine clock (early acks may have used
+   * a coarser estimate than the latest). 0 when none.
+   */
+  syncWorstUncertaintyNs: number;
   /** All channels merged. */
   overall: ChannelLatency;
   channels: ChannelLatency[];

@@ -21,7 +21,7 @@ import {
 } from '../shared/display-frame';
 import { DType, FH, FRAME_HEADER_BYTES, FrameFlag } from '../shared/frame-header';
 import { READ_INFO_LENGTH, ReadInfo, ReadStatus, type NativeModule, type RingConsumer } from '../native/api';
-import type { CascadeProcessor, FrameInputs, SampleArray } from '../cascade/processor';
+import type { CascadeProcessor, FrameInputs, SampleArray, StageData } from '../cascade/processor';
 import type { DisplaySink } from './display-sink';
 import type { WorkerStats } from './protocol';
 import { RollingWindow } from './rolling-stats';
@@ -76,6 +76,8 @@ interface ActiveConfig {
   dh: DataView;
   pixelsU8: Uint8Array | null;
   pixelsF32: Float32Array | null;
+  /** The processor's display output (its identity is stable until the next configure). */
+  display: StageData;
 }
 
 export interface ChannelLoopOptions {
@@ -196,6 +198,7 @@ export class ChannelLoop {
       dh,
       pixelsU8: pixDType === DType.U8 ? new Uint8Array(frame.buffer, DISPLAY_PIXELS_OFFSET, n) : null,
       pixelsF32: pixDType === DType.F32 ? new Float32Array(frame.buffer, DISPLAY_PIXELS_OFFSET, n) : null,
+      display,
     };
     const old = this.active;
     this.active = cfg;
@@ -325,7 +328,7 @@ export class ChannelLoop {
     t[Hop.RingWrite] = tRingWrite;
     t[Hop.PickedUp] = tPicked;
     t[Hop.CascadeDone] = tDone;
-    const out = cfg.processor.output('display');
+    const out = cfg.display;
     const dh = cfg.dh;
     if (cfg.pixelsU8) {
       cfg.pixelsU8.set(out.data as Uint8Array);

@@ -1,6 +1,6 @@
 // Standalone driver for profiling the kernel outside Node (perf/callgrind):
 //   g++ -std=c++17 -O3 -march=x86-64-v2 -mavx2 -mfma -g -Inative/cascade native/cascade/fft8.cc
-//       native/cascade/ref_kernel.cc native/cascade/tools/kernel_main.cpp -o /tmp/kernel_main
+//       native/cascade/ref_kernel.cc native/cascade/ref_kernel_avx512.cc native/cascade/tools/kernel_main.cpp -o /tmp/kernel_main
 //   /tmp/kernel_main DIR FRAMES [dump]   (DIR holds input_raw.u16 / input_ref.u16 / params.json from gen_input.py)
 // Prints median per-stage ms; with "dump" writes frame 0's stages as raw float32 into DIR/fast_*.f32.
 #include <algorithm>
@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   const long fs = 600L * 1024;
   const int nf = static_cast<int>(raw.size() / fs);
   RefKernel k(p);
+  std::printf("isa %s\n", k.isa());
   std::vector<float> x(fs), xw(fs), lm(600L * 513), env(fs), y(fs), e(fs), dec(512 * 256);
   std::vector<uint8_t> u8(512 * 256);
   RefOutputs all{x.data(), xw.data(), lm.data(), env.data(), y.data(), e.data(), dec.data(), u8.data()};

@@ -38,26 +38,18 @@ export const background = defineStage({
       reset() { primed = false; },
       run(x) {
         if (mode !== 'fixed') {
-          // Convert and accumulate column sums in one pass (line order = numpy's reduction order).
+          // Column sums in line order (numpy's reduction order), then one pass writing x - bg.
           const acc = mode === 'frame-mean' ? bg : mean;
-          for (let n = 0; n < N; n++) acc[n] = 0;
-          for (let l = 0, o = 0; l < L; l++, o += N) {
-            for (let n = 0; n < N; n++) {
-              const v = x[o + n];
-              y[o + n] = v;
-              acc[n] += v;
-            }
-          }
+          for (let n = 0; n < N; n++) acc[n] = x[n];
+          for (let l = 1, o = N; l < L; l++, o += N) for (let n = 0; n < N; n++) acc[n] += x[o + n];
           for (let n = 0; n < N; n++) acc[n] /= L;
           if (mode === 'running-mean') {
             if (!primed) { bg.set(mean); primed = true; } else {
               for (let n = 0; n < N; n++) bg[n] = (1 - alpha) * bg[n] + alpha * mean[n];
             }
           }
-          for (let l = 0, o = 0; l < L; l++, o += N) for (let n = 0; n < N; n++) y[o + n] -= bg[n];
-        } else {
-          for (let l = 0, o = 0; l < L; l++, o += N) for (let n = 0; n < N; n++) y[o + n] = x[o + n] - bg[n];
         }
+        for (let l = 0, o = 0; l < L; l++, o += N) for (let n = 0; n < N; n++) y[o + n] = x[o + n] - bg[n];
       },
     };
   },

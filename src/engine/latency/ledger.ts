@@ -78,6 +78,7 @@ export class LatencyLedger {
   /** Rows rejected as malformed (bad channel id, non-finite stamps); counted, never silently kept. */
   rejectedRows = 0;
   sync: ClockSyncEstimate | null = null;
+  syncWorstUncertaintyNs = 0;
 
   constructor(opts: LedgerOptions = {}) {
     this.seriesCapacity = opts.seriesCapacity ?? 512;
@@ -95,6 +96,13 @@ export class LatencyLedger {
     for (let i = 0; i < SEGMENT_COUNT; i++) this.overallSeries[i] = new LatencySeries(this.seriesCapacity);
     this.ackOverflow = 0;
     this.rejectedRows = 0;
+    this.syncWorstUncertaintyNs = 0;
+  }
+
+  /** The clock-sync estimate an ack's rows were mapped with. */
+  noteSync(s: ClockSyncEstimate): void {
+    this.sync = s;
+    if (s.uncertaintyNs > this.syncWorstUncertaintyNs) this.syncWorstUncertaintyNs = s.uncertaintyNs;
   }
 
   private channelOf(ch: number): ChannelLedger {
@@ -251,7 +259,7 @@ export class LatencyLedger {
       overall.accounting.unaccounted += c.accounting.unaccounted;
     }
     overall.drops.ackOverflow = this.ackOverflow;
-    return { tNs: nowNs, elapsedS: this.originNs > 0 ? Math.max(0, (nowNs - this.originNs) / 1e9) : 0, sync: this.sync, overall, channels };
+    return { tNs: nowNs, syncWorstUncertaintyNs: this.syncWorstUncertaintyNs, elapsedS: this.originNs > 0 ? Math.max(0, (nowNs - this.originNs) / 1e9) : 0, sync: this.sync, overall, channels };
   }
 
   /** Series of the merged view per segment, and end-to-end per channel (channel order). */

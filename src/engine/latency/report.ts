@@ -87,7 +87,7 @@ export function formatSummary(r: LatencyReport): string {
   }
   const s = r.sync;
   lines.push('');
-  lines.push(s ? `clock sync: offset ${(s.offsetNs / 1e6).toFixed(3)} ms ± ${(s.uncertaintyNs / 1e6).toFixed(3)} ms (min rtt ${(s.rttMinNs / 1e6).toFixed(3)} ms, ${s.samples} pings)` : 'clock sync: none');
+  lines.push(s ? `clock sync: offset ${(s.offsetNs / 1e6).toFixed(3)} ms ± ${(s.uncertaintyNs / 1e6).toFixed(3)} ms (min rtt ${(s.rttMinNs / 1e6).toFixed(3)} ms, ${s.samples} pings); rows mapped within ± ${(r.syncWorstUncertaintyNs / 1e6).toFixed(3)} ms` : 'clock sync: none');
   if (r.syncCheck) lines.push(`sync check (page clock read over the debugging channel): error ${(r.syncCheck.errorNs / 1e6).toFixed(3)} ms, check ± ${(r.syncCheck.uncertaintyNs / 1e6).toFixed(3)} ms`);
   const e2e = r.overall.segments[E2E_SEGMENT];
   lines.push(`end to end (acquired→presented) p${p} ${n1(percentileOf(e2e, p))} ms, budget ${r.config.budgetMs} ms: ${r.verdict.pass ? 'PASS' : 'FAIL'}`);
@@ -144,7 +144,7 @@ export function renderReportHtml(r: LatencyReport): string {
     })
     .join('');
   const s = r.sync;
-  const syncText = s ? `offset ${(s.offsetNs / 1e6).toFixed(3)} ms ± ${(s.uncertaintyNs / 1e6).toFixed(3)} ms (minimum round trip ${(s.rttMinNs / 1e6).toFixed(3)} ms over ${s.samples} pings)` : 'no clock sync';
+  const syncText = s ? `offset ${(s.offsetNs / 1e6).toFixed(3)} ms ± ${(s.uncertaintyNs / 1e6).toFixed(3)} ms (minimum round trip ${(s.rttMinNs / 1e6).toFixed(3)} ms over ${s.samples} pings); every renderer stamp mapped within ± ${(r.syncWorstUncertaintyNs / 1e6).toFixed(3)} ms` : 'no clock sync';
   const verdict = r.verdict.pass ? `<div class="verdict pass">PASS</div>` : `<div class="verdict fail">FAIL</div><ul>${r.verdict.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`;
   const m = r.machine;
   return `<!doctype html>

@@ -47,7 +47,7 @@ export class LatencyService {
         if (!Array.isArray(msg.rows)) throw new TypeError('latency-ack: rows must be an array of numbers');
         this.acks++;
         this.ledger.recordRows(msg.rows);
-        if (msg.sync) this.ledger.sync = msg.sync;
+        if (msg.sync && msg.rows.length) this.ledger.noteSync(msg.sync);
         if (msg.overflow > 0) this.ledger.noteAckOverflow(msg.overflow);
         return null;
       }

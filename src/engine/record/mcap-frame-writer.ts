@@ -49,6 +49,8 @@ export interface FrameWriterOptions {
   chunkBytes?: number;
   /** Close a chunk once its first message is this old (default 500 ms) — bounds crash loss. */
   maxChunkMs?: number;
+  /** CRC-32 of every chunk's records (default true; false writes 0 = "not computed", for the last bit of throughput). */
+  chunkCrc?: boolean;
   /** Also compute the data-section CRC (a second CRC pass over everything; default false). */
   dataSectionCrc?: boolean;
   /** fsync after every chunk (durable but slower; default false: fsync at close only). */
@@ -99,7 +101,7 @@ function setU64(v: DataView, off: number, x: number): void {
 export class McapFrameWriter {
   readonly path: string;
   #fh: FileHandle;
-  #opts: Required<Pick<FrameWriterOptions, 'compression' | 'chunkBytes' | 'maxChunkMs' | 'dataSectionCrc' | 'fsyncEachChunk'>>;
+  #opts: Required<Pick<FrameWriterOptions, 'compression' | 'chunkBytes' | 'maxChunkMs' | 'dataSectionCrc' | 'fsyncEachChunk' | 'chunkCrc'>>;
   #channelIds = new Map<number, number>(); // device channel → MCAP channel id
   #mono0: number;
   #epochHi: number;
@@ -137,6 +139,7 @@ export class McapFrameWriter {
       maxChunkMs: opts.maxChunkMs ?? 500,
       dataSectionCrc: opts.dataSectionCrc ?? false,
       fsyncEachChunk: opts.fsyncEachChunk ?? false,
+      chunkCrc: opts.chunkCrc ?? true,
     };
     this.#mono0 = Number(opts.session.monoNsAtStart);
     this.#epoch0 = BigInt(opts.session.epochNsAtStart);
@@ -279,7 +282,7 @@ export class McapFrameWriter {
       parts[2 * i + 1] = c.refs[i].bytes;
     }
     let crc = 0;
-    for (const p of parts) crc = zlib.crc32(p, crc);
+    if (this.#opts.chunkCrc) for (const p of parts) crc = zlib.crc32(p, crc);
     let body: Uint8Array[] = parts;
     let compression = '';
     let bodyBytes = c.recordsBytes;

@@ -91,7 +91,7 @@ describe('recorder → MCAP', () => {
   it('counts frames the ring moved past while the queue was full as dropped, and stores them', async () => {
     const path = join(t.dir, 'c.mcap');
     const ring = new FakeRing({ channel: 3, lines: 4, samples: 8, dtype: DType.U16 });
-    const r = await Recorder.start({ path, sources: [ring], manualPoll: true, queueBytes: 1, chunkBytes: 1 << 20, maxChunkMs: 1e9 });
+    const r = await Recorder.start({ path, sources: [ring], manualPoll: true, queueBytes: 1, chunkBytes: 1 << 20, maxChunkMs: 1e9, acceptFramesFromNs: 0 });
     // Queue of 3 slots, chunk never closes by itself: the 4th poll finds no free slot.
     for (let i = 0; i < 6; i++) { ring.publish(1e9 + i * 1e6); r.poll(); }
     ring.publish(2e9); // the ring moved on while the recorder could not take frames
@@ -106,7 +106,7 @@ describe('recorder → MCAP', () => {
     // Now with reads after the stall: the gap becomes the dropped count.
     const path2 = join(t.dir, 'd.mcap');
     const ring2 = new FakeRing({ channel: 3, lines: 4, samples: 8, dtype: DType.U16 });
-    const r2 = await Recorder.start({ path: path2, sources: [ring2], manualPoll: true, queueBytes: 1, chunkBytes: 200, maxChunkMs: 1e9 });
+    const r2 = await Recorder.start({ path: path2, sources: [ring2], manualPoll: true, queueBytes: 1, chunkBytes: 200, maxChunkMs: 1e9, acceptFramesFromNs: 0 });
     for (let i = 0; i < 3; i++) { ring2.publish(1e9 + i * 1e6); r2.poll(); } // fills 3 slots, chunk seals (>200 B)
     ring2.publish(1.1e9); ring2.publish(1.2e9); // published while the write is in flight
     r2.poll(); // no slot yet → skipped
@@ -118,6 +118,35 @@ describe('recorder → MCAP', () => {
     const rec2 = await Recording.open(path2);
     expect(rec2.storedStats).toEqual([{ channel: 3, recorded: 4, dropped: 2 }]);
     await rec2.close();
+  });
+
+  it('reads rings in order (readNext): catches up after a stall, counts only frames really lost', async () => {
+    const path = join(t.dir, 'n.mcap');
+    const ring = new FakeRing({ channel: 2, lines: 2, samples: 4, dtype: DType.U16 }, 1, 4);
+    const r = await Recorder.start({ path, sources: [ring], manualPoll: true, acceptFramesFromNs: 0 });
+    ring.publish(1e9); r.poll();
+    for (let i = 1; i <= 3; i++) ring.publish(1e9 + i * 1e6); // a stall of 3 frames: all still in the ring
+    r.poll();
+    expect(r.status().channels[0]).toMatchObject({ recorded: 4, dropped: 0 });
+    for (let i = 4; i <= 9; i++) ring.publish(1e9 + i * 1e6); // 6 frames into 4 slots: 2 lost
+    r.poll();
+    expect(r.status().channels[0]).toMatchObject({ recorded: 8, dropped: 2 });
+    await r.stop();
+    const rec = await Recording.open(path);
+    const seqs: number[] = [];
+    for (let i = 0; i < rec.channel(2)!.count; i++) seqs.push(readFrameHeader(await rec.readFrame(rec.channel(2)!, i)).seq);
+    expect(seqs).toEqual([1, 2, 3, 4, 6, 7, 8, 9]);
+    await rec.close();
+  });
+
+  it('skips frames acquired before the start (old frames still in the ring)', async () => {
+    const ring = new FakeRing({ channel: 2, lines: 2, samples: 4, dtype: DType.U16 }, 1, 4);
+    ring.publish(5e9); ring.publish(6e9);
+    const r = await Recorder.start({ path: join(t.dir, 'o.mcap'), sources: [ring], manualPoll: true, acceptFramesFromNs: 5.5e9 });
+    ring.publish(7e9);
+    r.poll();
+    expect(r.status().channels[0]).toMatchObject({ recorded: 2, dropped: 0 });
+    await r.stop();
   });
 
   it('reports elapsed time and bytes for the indicator', async () => {

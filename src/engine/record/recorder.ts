@@ -3,9 +3,9 @@
  * file (./mcap-frame-writer.ts).
  *
  * It can never block acquisition: the device writes rings from its own thread and never waits for
- * readers. The recorder polls each ring (`readLatest`, non-blocking; no thread-pool waits, which
- * would starve the pool the file writes need) into a bounded, preallocated pool of frame slots per
- * channel. A slot returns to its pool once its chunk is on its way to disk. When the disk falls
+ * readers. The recorder polls each ring (non-blocking `readNext`, in order, so a stall of the event
+ * loop shorter than the ring's depth loses nothing; `readLatest` for sources without it) into a
+ * bounded, preallocated pool of frame slots per channel. A slot returns to its pool once its chunk is on its way to disk. When the disk falls
  * behind, the pool runs dry, the recorder stops reading that ring, and the frames the ring moves on
  * past show up as a sequence gap at the next read: they are counted per channel as dropped-to-disk,
  * shown in `status()` and stored in the file at stop.
@@ -36,10 +36,14 @@ export interface RecorderOptions {
   compression?: Compression;
   chunkBytes?: number;
   maxChunkMs?: number;
+  /** Chunk CRCs (default true). */
+  chunkCrc?: boolean;
   /** Memory for queued frames across channels (default 512 MiB; 3..256 frames per channel). */
   queueBytes?: number;
   /** Ring polling period, ms (default 2). */
   pollMs?: number;
+  /** Frames acquired before this CLOCK_MONOTONIC time are skipped (default: the start; rings may hold older ones). */
+  acceptFramesFromNs?: number;
   /** Do not start the polling timer (tests and benchmarks drive `poll()` themselves). */
   manualPoll?: boolean;
 }
@@ -79,6 +83,7 @@ export class Recorder {
   #t0Ms: number;
   #startedAt: string;
   #stopMs = 0;
+  #startMonoNs = 0;
 
   private constructor(path: string, writer: McapFrameWriter, channels: ChannelState[], startedAt: string) {
     this.path = path;
@@ -106,7 +111,7 @@ export class Recorder {
     };
     const writer = await McapFrameWriter.create({
       path: o.path, channels: metas, session, channelExtra: o.channelExtra, compression: o.compression,
-      chunkBytes: o.chunkBytes, maxChunkMs: o.maxChunkMs, library: `specula ${session.appVersion}`,
+      chunkBytes: o.chunkBytes, maxChunkMs: o.maxChunkMs, chunkCrc: o.chunkCrc, library: `specula ${session.appVersion}`,
     });
     const channels: ChannelState[] = o.sources.map((source, k) => {
       const st: ChannelState = { source, free: [], total: slotsPerChannel, recorded: 0, dropped: 0, started: false };
@@ -122,6 +127,7 @@ export class Recorder {
       return st;
     });
     const r = new Recorder(o.path, writer, channels, session.startTime);
+    r.#startMonoNs = o.acceptFramesFromNs ?? mono;
     if (!o.manualPoll) {
       r.#timer = setInterval(() => r.poll(), o.pollMs ?? 2);
       r.#timer.unref?.();
@@ -136,24 +142,30 @@ export class Recorder {
     const info = this.#info;
     let taken = 0;
     for (const c of this.#channels) {
-      const slot = c.free.pop();
-      if (!slot) continue; // disk behind: leave the ring alone, the gap is counted at the next read
-      const st = c.source.readLatest(slot.header, slot.payload, info);
-      if (st !== ReadStatus.Frame) { c.free.push(slot); continue; }
-      if (c.started) c.dropped += info[ReadInfo.gap];
-      c.started = true;
-      const dv = slot.dv;
-      slot.seq = dv.getUint32(FH.seq + 4, true) * TWO32 + dv.getUint32(FH.seq, true);
-      slot.tAcquiredNs = dv.getUint32(FH.tAcquiredNs + 4, true) * TWO32 + dv.getUint32(FH.tAcquiredNs, true);
-      slot.tRingWriteNs = dv.getUint32(FH.tRingWriteNs + 4, true) * TWO32 + dv.getUint32(FH.tRingWriteNs, true);
-      try {
-        this.#writer.add(slot, now);
-      } catch (e) {
-        this.#fail(e);
-        return taken;
+      const src = c.source;
+      // In order with readNext (catches up on up to the ring's slots after a stall), else the newest.
+      for (;;) {
+        const slot = c.free.pop();
+        if (!slot) break; // disk behind: leave the ring alone, the gap is counted at the next read
+        const st = src.readNext ? src.readNext(slot.header, slot.payload, info) : src.readLatest(slot.header, slot.payload, info);
+        if (st !== ReadStatus.Frame) { c.free.push(slot); break; }
+        const dv = slot.dv;
+        slot.tAcquiredNs = dv.getUint32(FH.tAcquiredNs + 4, true) * TWO32 + dv.getUint32(FH.tAcquiredNs, true);
+        if (slot.tAcquiredNs < this.#startMonoNs) { c.free.push(slot); continue; } // from before the start
+        if (c.started) c.dropped += info[ReadInfo.gap];
+        c.started = true;
+        slot.seq = dv.getUint32(FH.seq + 4, true) * TWO32 + dv.getUint32(FH.seq, true);
+        slot.tRingWriteNs = dv.getUint32(FH.tRingWriteNs + 4, true) * TWO32 + dv.getUint32(FH.tRingWriteNs, true);
+        try {
+          this.#writer.add(slot, now);
+        } catch (e) {
+          this.#fail(e);
+          return taken;
+        }
+        c.recorded++;
+        taken++;
+        if (!src.readNext) break;
       }
-      c.recorded++;
-      taken++;
     }
     this.#writer.tick(now);
     if (this.#writer.error) this.#fail(this.#writer.error);

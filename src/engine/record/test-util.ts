@@ -27,7 +27,7 @@ export async function makeRecording(path: string, o: {
 } = {}): Promise<MadeRecording & { recorder: Recorder }> {
   const channels = o.channels ?? [0, 1, 255];
   const rings = channels.map((c) => new FakeRing({ channel: c, lines: c === 255 ? 1 : (o.lines ?? 8), samples: o.samples ?? 16, dtype: DType.U16 }, 3));
-  const rec = await Recorder.start({ path, sources: rings, manualPoll: true, referenceChannels: new Set([255]), appVersion: 'test', operatorNote: 'unit test', device: { kind: 'fake' }, ...o.opts });
+  const rec = await Recorder.start({ path, sources: rings, manualPoll: true, acceptFramesFromNs: 0, referenceChannels: new Set([255]), appVersion: 'test', operatorNote: 'unit test', device: { kind: 'fake' }, ...o.opts });
   const published = new Map<number, Uint8Array[]>(channels.map((c) => [c, []]));
   const base = 1_000_000_000;
   const period = o.periodNs ?? 33_333_333;

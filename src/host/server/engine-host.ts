@@ -123,6 +123,20 @@ export class EngineHost implements BridgeHost {
     };
   }
 
+  /**
+   * Add another area's calls (latency, record/replay…) to the table. Later entries win, so an area
+   * can also replace a default. Returns this for chaining.
+   */
+  extend(extra: BridgeHandlers): this {
+    Object.assign(this.handlers, extra);
+    return this;
+  }
+
+  /** Push an event of another area to every client (a few per second at most). */
+  emitEvent<E extends BridgeEventName>(name: E, data: BridgeEvents[E]): void {
+    this.emit(name, data);
+  }
+
   private cascadeState(ch: number): CascadeState {
     const ext = this.engine as unknown as OptionalEngineApi;
     return { channel: ch, spec: this.cascades.get(ch)!, stageMs: ext.stageMs?.(ch) ?? {} };

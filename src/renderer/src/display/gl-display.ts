@@ -81,7 +81,8 @@ export class GlDisplay {
     });
     this.floatOk = this.regl.hasExtension('OES_texture_float');
     this.lut = this.regl.texture({ width: 256, height: COLORMAPS.length, data: buildLut(), format: 'rgba', type: 'uint8', min: 'nearest', mag: 'nearest', wrapS: 'clamp', wrapT: 'clamp' });
-    const quad = this.regl.buffer([0, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1, 1]);
+    const QUAD = [0, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1, 1];
+    const quad = this.regl.buffer(QUAD);
     this.draw = this.regl({
       vert: VERT,
       frag: FRAG,
@@ -108,6 +109,7 @@ export class GlDisplay {
       this.lost = false;
       // regl recreates textures empty: the LUT must be refilled; channels re-upload their frames.
       this.lut.subimage(buildLut());
+      quad(QUAD); // buffers come back without data too
       this.onContext(false);
     });
   }

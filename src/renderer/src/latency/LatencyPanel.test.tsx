@@ -15,7 +15,7 @@ function chan(channel: number, e2e: number, unaccounted = 0): ChannelLatency {
   };
 }
 function snap(chs: ChannelLatency[]): LatencySnapshot {
-  return { tNs: 1, elapsedS: 10, sync: { offsetNs: 5e6, uncertaintyNs: 2e5, rttMinNs: 4e5, samples: 9 }, overall: { ...chans0(chs), channel: -1 }, channels: chs };
+  return { tNs: 1, syncWorstUncertaintyNs: 2e5, elapsedS: 10, sync: { offsetNs: 5e6, uncertaintyNs: 2e5, rttMinNs: 4e5, samples: 9 }, overall: { ...chans0(chs), channel: -1 }, channels: chs };
 }
 const chans0 = (chs: ChannelLatency[]) => chs[0];
 

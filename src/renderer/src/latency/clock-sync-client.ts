@@ -14,6 +14,8 @@ import { rendererNowNs } from './renderer-clock';
 
 /** What the probe needs from a clock sync (this client, or an adapter over another one). */
 export interface SyncSource {
+  /** The renderer clock this sync maps from, ns. */
+  nowNs(): number;
   /** Current estimate, null before the first exchange. */
   estimate(): ClockSyncEstimate | null;
   /** Engine clock now, ns; null before the first exchange. */
@@ -77,6 +79,10 @@ export class ClockSyncClient implements SyncSource {
     return this.est.estimate();
   }
 
+  nowNs(): number {
+    return this.now();
+  }
+
   engineNowNs(): number | null {
     const e = this.est.estimate();
     return e ? this.now() + e.offsetNs : null;
@@ -93,6 +99,7 @@ export class ClockSyncClient implements SyncSource {
  */
 export function syncFromOffsetMs(c: { offsetMs: number; rttMs: number }, pageNowMs: () => number = () => performance.now()): SyncSource {
   return {
+    nowNs: () => pageNowMs() * 1e6,
     estimate: () => (Number.isNaN(c.offsetMs) ? null : { offsetNs: c.offsetMs * 1e6, uncertaintyNs: (c.rttMs / 2) * 1e6, rttMinNs: c.rttMs * 1e6, samples: -1 }),
     engineNowNs: () => (Number.isNaN(c.offsetMs) ? null : (pageNowMs() + c.offsetMs) * 1e6),
   };

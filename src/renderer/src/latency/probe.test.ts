@@ -20,6 +20,7 @@ function fakeSync(): SyncSource & { t: number; synced: boolean } {
   const s = {
     t: 10e9,
     synced: true,
+    nowNs: () => s.t, // offset 0: renderer clock = engine clock
     estimate: () => (s.synced ? { offsetNs: 0, uncertaintyNs: 1e5, rttMinNs: 2e5, samples: 5 } : null),
     engineNowNs: () => (s.synced ? s.t : null),
   };
@@ -60,7 +61,7 @@ describe('LatencyProbe', () => {
   it('moves stamps made with another sync onto its own mapping', () => {
     const sync = fakeSync(); // offset 0
     let otherOffset = 3e6;
-    const other = { estimate: () => ({ offsetNs: otherOffset, uncertaintyNs: 5e6, rttMinNs: 1e7, samples: -1 }), engineNowNs: () => sync.t + otherOffset };
+    const other = { nowNs: () => sync.t, estimate: () => ({ offsetNs: otherOffset, uncertaintyNs: 5e6, rttMinNs: 1e7, samples: -1 }), engineNowNs: () => sync.t + otherOffset };
     const sent: LatencyAckParams[] = [];
     const p = new LatencyProbe({ send: (m) => { sent.push(m); }, sync, stampedWith: other, presentAt: 'call' });
     const f = frame(0, 1, 9e9);
@@ -75,11 +76,12 @@ describe('LatencyProbe', () => {
     otherOffset = 4e6; // the other mapping just moved: the stamp's offset is unknown
     p.presented(f);
     sync.t += 3e9;
-    sync.synced = false; // no own mapping: a foreign stamp is dropped rather than trusted
+    sync.synced = false; // no own mapping at flush: renderer hops are sent unset, never guessed
     p.presented(f);
     p.flush();
     expect(sent[1].rows[AckField.stamps + Hop.Received]).toBe(0);
     expect(sent[1].rows[ACK_STRIDE + AckField.stamps + Hop.Received]).toBe(0);
+    expect(sent[1].rows[ACK_STRIDE + AckField.stamps + Hop.Presented]).toBe(0);
   });
 
   it('acks dropped frames and carried drops so the engine can account for every frame', () => {

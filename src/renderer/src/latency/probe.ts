@@ -1,35 +1,43 @@
 /**
- * Renderer-side latency probe: stamps the renderer hops of display frames on the engine clock,
- * keeps one ack row per frame and sends the rows to the engine (`latency.ack`) a few times a second.
+ * Renderer-side latency probe: one ack row per display frame shown (or dropped), with the renderer
+ * hops (received, uploaded, presented) mapped onto the engine clock, sent to the engine
+ * (`latency.ack`) a few times a second.
  *
  * Integration (the whole surface, main thread):
  *   const sync = new ClockSyncClient({ ping: async () => (await bridge.call('engine.clock', {})).monotonicNs });
  *   const probe = new LatencyProbe({ sync, send: (ack) => bridge.call('latency.ack', ack) });
  *   sync.start(); probe.start();
- *   probe.received(bytes);   // when a display frame reaches the page (skip if already stamped)
+ *   probe.received(bytes);   // when a display frame reaches the page
  *   probe.uploaded(bytes);   // after texture.subimage of that frame
  *   probe.presented(bytes);  // after the draw that shows it; "presented" is stamped at the next
  *                            // animation frame (the draw has then been composited), not at the call
  *   probe.dropped(bytes);    // received but replaced before it was drawn (or use carryDropped)
+ * A renderer that stamps received/uploaded itself with its own clock sync passes that sync as
+ * `stampedWith`; the probe moves those stamps onto its own mapping.
  *
- * Rows live in a preallocated Float64Array: the per-frame calls allocate nothing (one DataView is
- * cached per distinct ArrayBuffer). A frame presented before the first clock-sync exchange is acked
- * without renderer stamps (it still counts as presented; its latency is simply not measured).
+ * Clock mapping happens once per ack, at flush: rows keep renderer-clock times, and every row of an
+ * ack is mapped with the estimate the ack carries, so the ack states the exact mapping (and its
+ * uncertainty) its rows used. Rows live in a preallocated Float64Array: the per-frame calls allocate
+ * nothing (one DataView is cached per distinct ArrayBuffer).
  */
-import { Hop, TIMING_OFFSET, DH, DISPLAY_HEADER_OFFSET } from '../../../shared/display-frame';
+import { DH, DISPLAY_HEADER_OFFSET, Hop, TIMING_OFFSET } from '../../../shared/display-frame';
 import { FH } from '../../../shared/frame-header';
-import { ACK_STRIDE, AckField, AckState, DropSlot, WorkerSlot, type LatencyAckParams } from '../../../shared/latency';
+import { ACK_STRIDE, AckField, AckState, DropSlot, RendererSlot, WorkerSlot, type LatencyAckParams } from '../../../shared/latency';
 import type { SyncSource } from './clock-sync-client';
 
 const PENDING = 0; // row state: presented() called, "presented" not stamped yet
 /** A frame is presented well within this time of its renderer stamps (see `stampedWith`). */
 const STAMP_AGE_LIMIT_NS = 2e9;
 
+function slot(v: DataView, i: number): number {
+  return v.getFloat64(TIMING_OFFSET + i * 8, true);
+}
+
 let cacheBuf: ArrayBufferLike | null = null;
 let cacheOff = -1;
 let cacheView: DataView | null = null;
 function viewOf(frame: Uint8Array): DataView {
-  if (cacheBuf !== frame.buffer || cacheOff !== frame.byteOffset || cacheView!.byteLength < DISPLAY_HEADER_OFFSET + 32) {
+  if (cacheBuf !== frame.buffer || cacheOff !== frame.byteOffset) {
     if (frame.byteLength < DISPLAY_HEADER_OFFSET + 32) throw new RangeError(`latency probe: ${frame.byteLength} bytes is shorter than a display frame header`);
     cacheBuf = frame.buffer;
     cacheOff = frame.byteOffset;
@@ -38,23 +46,14 @@ function viewOf(frame: Uint8Array): DataView {
   return cacheView!;
 }
 
-/** Write `hop`'s stamp (engine clock ns, from `sync`) into a display frame; false if not synced yet. */
-export function stampHop(frame: Uint8Array, hop: Hop, sync: SyncSource): boolean {
-  const t = sync.engineNowNs();
-  if (t === null) return false;
-  viewOf(frame).setFloat64(TIMING_OFFSET + hop * 8, t, true);
-  return true;
-}
-
 export interface LatencyProbeOptions {
   /** Deliver an ack to the engine (`bridge.call('latency.ack', ack)`); a rejection is counted. */
   send: (ack: LatencyAckParams) => unknown;
   sync: SyncSource;
   /**
-   * The sync another component already used to stamp received/uploaded into the frames (e.g. the
-   * display's own), on the same renderer clock base as `sync`. When given, those stamps are moved
-   * onto `sync`'s mapping (by the difference of the two offsets) so every renderer stamp of a row
-   * shares one mapping — the one reported.
+   * The sync another component used to stamp received/uploaded (engine clock) into the frames,
+   * on the same renderer clock as `sync`. Its stamps are taken back to renderer time with its
+   * offset and mapped again with ours, so every renderer stamp of a row shares one mapping.
    */
   stampedWith?: SyncSource;
   /** Ack period, ms (default 250). */
@@ -74,11 +73,11 @@ export class LatencyProbe {
   private pendingCount = 0;
   private overflow = 0;
   private rafScheduled = false;
-  /** `stampedWith`'s offset as last seen, and the engine time it last changed. */
-  private otherOffset = NaN;
-  private otherChangedNs = -Infinity;
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly raf: ((cb: () => void) => void) | null;
+  /** `stampedWith`'s offset as last seen, and the renderer time it last changed. */
+  private otherOffset = NaN;
+  private otherChangedNs = -Infinity;
   /** Diagnostics (a test harness reads them). */
   presentedCount = 0;
   acksSent = 0;
@@ -104,12 +103,14 @@ export class LatencyProbe {
     this.flush();
   }
 
+  /** The frame reached the page (renderer clock, mapped at flush). */
   received(frame: Uint8Array): void {
-    stampHop(frame, Hop.Received, this.opts.sync);
+    viewOf(frame).setFloat64(TIMING_OFFSET + RendererSlot.rawReceived * 8, this.opts.sync.nowNs(), true);
   }
 
+  /** The frame's pixels were uploaded to its texture. */
   uploaded(frame: Uint8Array): void {
-    stampHop(frame, Hop.Uploaded, this.opts.sync);
+    viewOf(frame).setFloat64(TIMING_OFFSET + RendererSlot.rawUploaded * 8, this.opts.sync.nowNs(), true);
   }
 
   private append(frame: Uint8Array, state: number): void {
@@ -129,29 +130,26 @@ export class LatencyProbe {
     r[o + AckField.skipped] = v.getUint32(DISPLAY_HEADER_OFFSET + DH.skipped, true);
     r[o + AckField.gap] = v.getUint32(DISPLAY_HEADER_OFFSET + DH.gap, true);
     r[o + AckField.state] = state;
-    r[o + AckField.relayDropped] = v.getFloat64(TIMING_OFFSET + DropSlot.relay * 8, true);
-    r[o + AckField.rendererDropped] = v.getFloat64(TIMING_OFFSET + DropSlot.renderer * 8, true);
-    r[o + AckField.emittedTotal] = v.getFloat64(TIMING_OFFSET + WorkerSlot.emitted * 8, true);
-    r[o + AckField.skippedTotal] = v.getFloat64(TIMING_OFFSET + WorkerSlot.skippedTotal * 8, true);
-    r[o + AckField.gapTotal] = v.getFloat64(TIMING_OFFSET + WorkerSlot.gapTotal * 8, true);
-    for (let h = 0; h < 8; h++) r[o + AckField.stamps + h] = v.getFloat64(TIMING_OFFSET + h * 8, true);
-    const other = this.opts.stampedWith?.estimate();
-    if (other) {
-      const mine = this.opts.sync.estimate();
-      const nowNs = this.opts.sync.engineNowNs() ?? 0;
-      if (other.offsetNs !== this.otherOffset) {
-        this.otherOffset = other.offsetNs;
-        this.otherChangedNs = nowNs;
-      }
-      // The frame was stamped with the other mapping some time before this call: if that mapping
-      // changed recently, we do not know which offset it used. Stamps that cannot be moved onto our
-      // mapping exactly are unset (those hops lose a sample; end to end is unaffected).
-      const trusted = mine !== null && nowNs - this.otherChangedNs > STAMP_AGE_LIMIT_NS;
-      for (let h = Hop.Received; h <= Hop.Uploaded; h++) {
-        const k = o + AckField.stamps + h;
-        if (r[k] > 0) r[k] = trusted ? r[k] + (mine.offsetNs - other.offsetNs) : 0;
-      }
+    r[o + AckField.relayDropped] = slot(v, DropSlot.relay);
+    r[o + AckField.rendererDropped] = slot(v, DropSlot.renderer);
+    r[o + AckField.emittedTotal] = slot(v, WorkerSlot.emitted);
+    r[o + AckField.skippedTotal] = slot(v, WorkerSlot.skippedTotal);
+    r[o + AckField.gapTotal] = slot(v, WorkerSlot.gapTotal);
+    for (let h = 0; h < Hop.Received; h++) r[o + AckField.stamps + h] = slot(v, h);
+    // Renderer hops, renderer clock: our own raw stamps, else the other sync's stamps taken back.
+    const other = this.opts.stampedWith?.estimate() ?? null;
+    if (other && other.offsetNs !== this.otherOffset) {
+      this.otherOffset = other.offsetNs;
+      this.otherChangedNs = this.opts.sync.nowNs();
     }
+    // A frame stamped just before the other mapping moved used an offset we no longer know.
+    const otherOk = other !== null && this.opts.sync.nowNs() - this.otherChangedNs > STAMP_AGE_LIMIT_NS;
+    for (let h = Hop.Received; h <= Hop.Uploaded; h++) {
+      const mine = slot(v, h === Hop.Received ? RendererSlot.rawReceived : RendererSlot.rawUploaded);
+      const theirs = slot(v, h);
+      r[o + AckField.stamps + h] = mine > 0 ? mine : theirs > 0 && otherOk ? theirs - other!.offsetNs : 0;
+    }
+    r[o + AckField.stamps + Hop.Presented] = 0;
     this.used++;
   }
 
@@ -179,22 +177,26 @@ export class LatencyProbe {
 
   private stampPending(): void {
     if (this.pendingCount === 0) return;
-    const t = this.opts.sync.engineNowNs() ?? 0; // 0 = not measured (before the first sync)
+    const t = this.opts.sync.nowNs();
     const r = this.rows;
     for (let i = 0; i < this.used; i++) {
       const o = i * ACK_STRIDE;
       if (r[o + AckField.state] !== PENDING) continue;
       r[o + AckField.state] = AckState.Presented;
       r[o + AckField.stamps + Hop.Presented] = t;
-      if (t === 0) for (let h = Hop.Received; h <= Hop.Uploaded; h++) r[o + AckField.stamps + h] = 0;
       this.presentedCount++;
     }
     this.pendingCount = 0;
   }
 
-  /** Send every finished row now (the timer does it every `flushMs`). */
+  /**
+   * Send every finished row now (the timer does it every `flushMs`), its renderer hops mapped with
+   * the current estimate. Before the first clock-sync exchange the renderer hops are sent unset
+   * (the frames still count as presented; their latency is simply not measured).
+   */
   flush(): void {
     if (this.used === 0 && this.overflow === 0) return;
+    const est = this.opts.sync.estimate();
     const r = this.rows;
     const out: number[] = [];
     let keep = 0;
@@ -205,11 +207,15 @@ export class LatencyProbe {
         keep++;
         continue;
       }
-      for (let k = 0; k < ACK_STRIDE; k++) out.push(r[o + k]);
+      for (let k = 0; k < ACK_STRIDE; k++) {
+        let x = r[o + k];
+        if (k >= AckField.stamps + Hop.Received && x !== 0) x = est ? x + est.offsetNs : 0;
+        out.push(x);
+      }
     }
     this.used = keep;
     if (out.length === 0 && this.overflow === 0) return;
-    const ack: LatencyAckParams = { rows: out, sync: this.opts.sync.estimate(), overflow: this.overflow };
+    const ack: LatencyAckParams = { rows: out, sync: est, overflow: this.overflow };
     this.overflow = 0;
     this.acksSent++;
     try {

@@ -2,15 +2,13 @@
  * Golden tests of the TypeScript path against NumPy/SciPy fixtures (scripts/golden/make_golden.py).
  * The TS path is float64 like the fixtures, so tolerances are tight (see cases.json per check).
  */
-// Tests run under Node and read the committed fixtures; the cascade code itself stays Node-free.
-// eslint-disable-next-line no-restricted-imports
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createTsProcessor } from '../runner';
-import { runGoldenCase, type GoldenFile } from './harness';
-import golden from './cases.json';
+import { createTsProcessor } from '../../src/cascade/runner';
+import { runGoldenCase, type GoldenFile } from '../../src/cascade/golden/harness';
+import golden from '../../src/cascade/golden/cases.json';
 
-const dir = new URL('.', import.meta.url);
+const dir = new URL('../../src/cascade/golden/', import.meta.url);
 const read = (f: string) => new Uint8Array(readFileSync(new URL(f, dir)));
 const file = golden as unknown as GoldenFile;
 

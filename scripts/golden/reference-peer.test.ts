@@ -3,21 +3,20 @@
  * generated at test time (gen_input.py, one frame). Skipped with a message when /usr/bin/python3 with
  * numpy + scipy or the peer scripts are not available.
  */
-/* eslint-disable no-restricted-imports -- test-only: spawns the python peer and reads its files */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-/* eslint-enable no-restricted-imports */
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readNpy } from '../shared/npy';
-import type { CascadeSpec } from '../shared/cascade-spec';
-import { createTsProcessor } from './runner';
-import { compare } from './golden/harness';
+import { readNpy } from '../../src/shared/npy';
+import type { CascadeSpec } from '../../src/shared/cascade-spec';
+import { createTsProcessor } from '../../src/cascade/runner';
+import { compare } from '../../src/cascade/golden/harness';
 import reference from '../../resources/cascades/reference.json';
 
 const PY = '/usr/bin/python3';
-const PEERS = resolve(__dirname, '../../../shared/peers');
+const PEERS = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../shared/peers');
 const why = !existsSync(PY) ? `${PY} not found`
   : !existsSync(join(PEERS, 'cascade.py')) ? `peer scripts not found in ${PEERS}`
     : spawnSync(PY, ['-c', 'import numpy, scipy'], { stdio: 'ignore' }).status !== 0 ? 'python3 has no numpy/scipy (apt-get install python3-numpy python3-scipy)' : '';

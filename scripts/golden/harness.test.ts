@@ -1,12 +1,11 @@
 /** The golden harness must be able to fail: wrong stages and wrong numbers are reported. */
-// eslint-disable-next-line no-restricted-imports
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createTsProcessor } from '../runner';
-import { compare, runGoldenCase, type GoldenFile } from './harness';
-import golden from './cases.json';
+import { createTsProcessor } from '../../src/cascade/runner';
+import { compare, runGoldenCase, type GoldenFile } from '../../src/cascade/golden/harness';
+import golden from '../../src/cascade/golden/cases.json';
 
-const dir = new URL('.', import.meta.url);
+const dir = new URL('../../src/cascade/golden/', import.meta.url);
 const read = (f: string) => new Uint8Array(readFileSync(new URL(f, dir)));
 const file = golden as unknown as GoldenFile;
 const byName = (n: string) => structuredClone(file.cases.find((c) => c.name === n)!);

@@ -1,0 +1,262 @@
+#!/usr/bin/env node
+// Shared-memory ring benchmark. Prints one JSON object:
+//   - memcpy: this machine's single-thread memcpy bandwidth (hot, and cycling ring-sized buffers),
+//   - lossless: max lossless throughput of one channel (a producer process publishing 1.2 MB frames
+//     as fast as the ring's lossless flow control lets it; this process reads every frame in order
+//     with readNext + ack; every sequence must arrive, no gap, no overrun),
+//   - latency: hand-off latency at 16 channels x 30 fps x 1.2 MB from the simulated device (native
+//     thread in another process, channels staggered) to this process: consumer has the frame in its
+//     own buffer (waitRead's copy done, tCopiedNs) minus acquisition time (tAcquiredNs), p50/p99/max;
+//     also until the JS callback runs. Two producer variants: the sim renders into the ring slot
+//     (zero-copy ABI path) and the sim hands over a staging buffer (copying emit path).
+// `--smoke`: a few seconds in all, still valid JSON. Usage: npm run bench:ring [-- --smoke]
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const addonPath = (() => {
+  for (let d = here; ; d = dirname(d)) {
+    const p = join(d, 'build', 'Release', 'specula_native.node');
+    if (existsSync(p)) return p;
+    if (dirname(d) === d) break;
+  }
+  console.error('ring.bench: build/Release/specula_native.node not found: run `npm run build:native` first');
+  process.exit(1);
+})();
+const n = createRequire(import.meta.url)(addonPath);
+const argv = process.argv.slice(2);
+const smoke = argv.includes('--smoke');
+const LINES = 600;
+const SAMPLES = 1024;
+const BYTES = LINES * SAMPLES * 2;
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+function round(x, d) {
+  return Math.round(x * 10 ** d) / 10 ** d;
+}
+
+// ------------------------------------------------------------------ child roles
+const role = argv[argv.indexOf('--role') + 1];
+if (argv.includes('--role')) {
+  const args = JSON.parse(argv[argv.indexOf('--args') + 1]);
+  const rl = createInterface({ input: process.stdin });
+  if (role === 'lossless-producer') {
+    const p = n.createRing({ name: args.name, channel: 0, lines: LINES, samples: SAMPLES, dtype: 2, slots: args.slots, lossless: true, losslessTimeoutMs: 2000 });
+    const frame = new Uint16Array(LINES * SAMPLES).map((_, i) => i * 7);
+    console.log('ready');
+    rl.once('line', () => {
+      const end = Date.now() + args.ms;
+      let seq = 0;
+      while (Date.now() < end) {
+        seq = p.publish(frame, n.monotonicNs());
+      }
+      console.log(JSON.stringify({ published: seq }));
+      p.close();
+      process.exit(0);
+    });
+  } else if (role === 'sim') {
+    const d = n.createSimDevice({ prefix: args.prefix, channels: args.channels, fps: args.fps, reference: false, copy: args.copy, slots: 4 });
+    console.log('ready');
+    rl.once('line', () => {
+      d.start();
+      rl.once('line', () => {
+        console.log(JSON.stringify({ stats: d.stats() }));
+        d.close();
+        process.exit(0);
+      });
+    });
+  }
+} else {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
+
+function startChild(roleName, args) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--role', roleName, '--args', JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = [];
+  const waiters = [];
+  createInterface({ input: child.stdout }).on('line', (l) => (waiters.length ? waiters.shift()(l) : lines.push(l)));
+  return {
+    child,
+    line: () => (lines.length ? Promise.resolve(lines.shift()) : new Promise((r) => waiters.push(r))),
+    send: (s) => child.stdin.write(s + '\n'),
+    exited: new Promise((r) => child.on('exit', r)),
+  };
+}
+
+// ------------------------------------------------------------------ measurements
+function memcpyBench(seconds) {
+  const measure = (nbuf) => {
+    const src = Array.from({ length: nbuf }, (_, k) => new Uint8Array(BYTES).fill(k + 1));
+    const dst = Array.from({ length: nbuf }, () => new Uint8Array(BYTES));
+    for (let i = 0; i < nbuf * 2; i++) dst[i % nbuf].set(src[i % nbuf]); // fault in + warm
+    let bytes = 0;
+    let i = 0;
+    const t0 = process.hrtime.bigint();
+    const end = t0 + BigInt(Math.round(seconds * 1e9));
+    let t = t0;
+    while (t < end) {
+      for (let k = 0; k < 8; k++, i++) dst[i % nbuf].set(src[(i * 3 + 1) % nbuf]);
+      bytes += 8 * BYTES;
+      t = process.hrtime.bigint();
+    }
+    return bytes / Number(t - t0); // bytes/ns = GB/s
+  };
+  return { hotGBps: round(measure(1), 2), ringSizedGBps: round(measure(16), 2), frameBytes: BYTES };
+}
+
+async function losslessBench(seconds) {
+  const name = `/specula-bench-${process.pid}-lossless`;
+  const slots = 8;
+  const prod = startChild('lossless-producer', { name, slots, ms: Math.round(seconds * 1000) });
+  if ((await prod.line()) !== 'ready') throw new Error('lossless producer failed to start');
+  const c = n.openRing(name);
+  const hdr = new Uint8Array(64);
+  const pay = new Uint8Array(c.payloadBytes);
+  const info = new Float64Array(8);
+  prod.send('go');
+  let frames = 0;
+  let gaps = 0;
+  let overruns = 0;
+  let first = 0;
+  let last = 0;
+  let tFirst = 0;
+  let tLast = 0;
+  for (;;) {
+    const st = c.readNext(hdr, pay, info);
+    if (st === 1) {
+      c.ack(info[0]);
+      if (!first) {
+        first = info[0];
+        tFirst = info[5];
+      }
+      gaps += info[1];
+      overruns += info[2];
+      last = info[0];
+      tLast = info[5];
+      frames++;
+    } else if (st < 0) break; // Closed once drained (or producer dead)
+  }
+  const done = JSON.parse(await prod.line());
+  if (process.env.RING_BENCH_DEBUG) console.error({ frames, first, last, tFirst, tLast, gaps, overruns, done });
+  await prod.exited;
+  c.close();
+  const secs = (tLast - tFirst) / 1e9;
+  const gbit = ((frames - 1) * BYTES * 8) / 1e9 / secs;
+  return {
+    frames,
+    published: done.published,
+    seconds: round(secs, 3),
+    gbitPerSec: round(gbit, 1),
+    gbytePerSec: round(gbit / 8, 2),
+    framesPerSec: round((frames - 1) / secs, 0),
+    lossless: gaps === 0 && overruns === 0 && first === 1 && last === done.published && frames === done.published,
+    slots,
+  };
+}
+
+async function latencyBench(seconds, copy) {
+  const channels = 16;
+  const fps = 30;
+  const prefix = `specula-bench-${process.pid}-${copy ? 'copy' : 'zc'}`;
+  const sim = startChild('sim', { prefix, channels, fps, copy });
+  if ((await sim.line()) !== 'ready') throw new Error('sim failed to start');
+  const cap = Math.ceil(seconds * fps * channels * 1.2) + 100;
+  const handoff = new Float64Array(cap);
+  const toJs = new Float64Array(cap);
+  let count = 0;
+  let gaps = 0;
+  let warm = true;
+  const consumers = [];
+  for (let ch = 0; ch < channels; ch++) {
+    const c = n.openRing(`/${prefix}-ch${ch}`);
+    const hdr = new Uint8Array(64);
+    const pay = new Uint16Array(LINES * SAMPLES);
+    const info = new Float64Array(8);
+    let stopped = false;
+    const onFrame = (st) => {
+      if (st === 1) {
+        const tJs = n.monotonicNs();
+        if (!warm && count < cap) {
+          handoff[count] = info[5] - info[6];
+          toJs[count] = tJs - info[6];
+          gaps += info[1];
+          count++;
+        }
+      }
+      if (st === 1 || st === -1) {
+        if (!stopped) c.waitRead(hdr, pay, info, 1000, onFrame);
+      }
+    };
+    consumers.push({ c, stop: () => (stopped = true) });
+    c.waitRead(hdr, pay, info, 1000, onFrame);
+  }
+  sim.send('start');
+  await sleep(500); // warm-up: first frames, page faults, thread start
+  warm = false;
+  const cpu0 = process.cpuUsage();
+  const t0 = Date.now();
+  await sleep(seconds * 1000);
+  const cpu = process.cpuUsage(cpu0);
+  const wall = (Date.now() - t0) / 1000;
+  for (const x of consumers) x.stop();
+  sim.send('stop');
+  const stats = JSON.parse(await sim.line());
+  await sim.exited;
+  await sleep(50);
+  for (const x of consumers) x.c.close();
+  const h = Array.from(handoff.subarray(0, count)).sort((a, b) => a - b);
+  const j = Array.from(toJs.subarray(0, count)).sort((a, b) => a - b);
+  const q = (a, p) => round(a[Math.min(a.length - 1, Math.floor(p * a.length))] / 1e6, 3);
+  return {
+    producer: copy ? 'sim device, copying emit (render to staging, then copy into the slot)' : 'sim device, zero-copy (render into the ring slot)',
+    channels,
+    fps,
+    frameBytes: BYTES,
+    frames: count,
+    framesPerSecPerChannel: round(count / wall / channels, 1),
+    consumerGaps: gaps,
+    handoffMs: { p50: q(h, 0.5), p99: q(h, 0.99), max: count ? round(h[count - 1] / 1e6, 3) : null },
+    toJsCallbackMs: { p50: q(j, 0.5), p99: q(j, 0.99), max: count ? round(j[count - 1] / 1e6, 3) : null },
+    consumerCpuPct: round(((cpu.user + cpu.system) / 1e6 / wall) * 100, 1),
+    published: stats.stats.reduce((s, x) => s + x.published, 0),
+  };
+}
+
+async function main() {
+  const t0 = Date.now();
+  // `--only lossless|latency` runs one part (diagnostics); the default runs everything.
+  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : null;
+  const skip = (part) => only !== null && only !== part;
+  const memcpy = memcpyBench(smoke ? 0.3 : 1.5);
+  const lossless = skip('lossless') ? null : await losslessBench(smoke ? 0.7 : 3);
+  const memcpyAfter = memcpyBench(smoke ? 0.2 : 1);
+  const latency = skip('latency') ? null : await latencyBench(smoke ? 1.5 : 8, false);
+  const latencyCopy = skip('latency') ? null : await latencyBench(smoke ? 1 : 8, true);
+  const out = {
+    bench: 'ring',
+    smoke,
+    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, loadavg1: round(os.loadavg()[0], 2), node: process.version },
+    memcpy: { ...memcpy, ringSizedGBpsAfterLossless: memcpyAfter.ringSizedGBps },
+    lossless,
+    losslessVsMemcpy: lossless ? round(lossless.gbytePerSec / memcpy.ringSizedGBps, 2) : null,
+    latency,
+    latencyCopy,
+    targets: {
+      losslessGbitPerSec: 120,
+      handoffP99Ms: 0.5,
+      losslessMet: lossless ? lossless.lossless && lossless.gbitPerSec >= 120 : null,
+      handoffP99Met: latency ? latency.handoffMs.p99 !== null && latency.handoffMs.p99 <= 0.5 : null,
+    },
+    seconds: round((Date.now() - t0) / 1000, 1),
+  };
+  console.log(JSON.stringify(out, null, 2));
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { Engine } from '../../engine/engine';
+import { EngineHost } from './engine-host';
+import { findPresetDir } from './presets';
+import { dispatchCall } from './rpc';
+
+function fakeEngine() {
+  const healthCbs: ((h: unknown[]) => void)[] = [];
+  const e = {
+    info: { channels: [0, 1, 2], fps: 30, lines: 600, samples: 1024 },
+    native: { monotonicNs: () => 123_000_000 },
+    health: vi.fn(() => []),
+    onHealth: (cb: (h: unknown[]) => void) => (healthCbs.push(cb), () => undefined),
+    onDisplayFrame: vi.fn(() => () => undefined),
+    pause: vi.fn(),
+    resume: vi.fn(),
+    stall: vi.fn(),
+    pid: vi.fn((ch: number) => 4000 + ch),
+    setCascade: vi.fn(async (_ch: number | 'all', spec: { name: string }) => {
+      if (spec.name === 'bad') throw new Error('stage s1: unknown stage type "nope"');
+    }),
+    healthCbs,
+  };
+  return e;
+}
+
+const spec = { name: 'light', input: { lines: 600, samples: 1024, dtype: 'uint16' }, stages: [], outputs: { display: 's1' } } as any;
+
+describe('EngineHost (the real Engine behind the bridge)', () => {
+  it('maps device controls to the engine and reports state', async () => {
+    const e = fakeEngine();
+    const kill = vi.fn();
+    const h = new EngineHost(e as unknown as Engine, { mode: 'web', presetDir: findPresetDir(), cascade: spec, relayFrames: true, kill });
+    const events: string[] = [];
+    h.onEvent((n) => events.push(n));
+    await expect(dispatchCall(h.handlers, 'device.stall', { channel: 1, stalled: true })).resolves.toMatchObject({ ok: true, result: { stalled: [1] } });
+    expect(e.stall).toHaveBeenCalledWith(1, true);
+    await expect(dispatchCall(h.handlers, 'device.stall', { channel: 9, stalled: true })).resolves.toMatchObject({ ok: false, error: { code: 'rejected', message: 'unknown channel 9 (channels: 0, 1, 2)' } });
+    await dispatchCall(h.handlers, 'device.pause', { paused: true });
+    expect(e.pause).toHaveBeenCalled();
+    expect(events).toEqual(['state', 'state']);
+    await expect(dispatchCall(h.handlers, 'worker.kill', { channel: 2 })).resolves.toEqual({ ok: true, result: { killedPid: 4002 } });
+    expect(kill).toHaveBeenCalledWith(4002, 'SIGKILL');
+    await expect(dispatchCall(h.handlers, 'engine.clock', {})).resolves.toEqual({ ok: true, result: { monotonicNs: 123_000_000 } });
+    const list = await dispatchCall(h.handlers, 'channels.list', {});
+    expect(list).toMatchObject({ ok: true, result: [{ channel: 0, label: 'CH 0', fps: 30, cascade: 'light' }, { channel: 1 }, { channel: 2 }] });
+  });
+
+  it('passes the engine validation message of a refused cascade and keeps the old one', async () => {
+    const e = fakeEngine();
+    const h = new EngineHost(e as unknown as Engine, { mode: 'web', presetDir: findPresetDir(), cascade: spec, relayFrames: true });
+    const r = await dispatchCall(h.handlers, 'cascade.set', { channels: [1], spec: { ...spec, name: 'bad' } });
+    expect(r).toEqual({ ok: false, error: { code: 'rejected', message: 'stage s1: unknown stage type "nope"' } });
+    expect(await dispatchCall(h.handlers, 'cascade.get', { channel: 1 })).toMatchObject({ ok: true, result: { spec: { name: 'light' } } });
+    const ok = await dispatchCall(h.handlers, 'cascade.set', { channels: [1], spec: { ...spec, name: 'other' } });
+    expect(ok).toEqual({ ok: true, result: { applied: [1] } });
+    expect(e.setCascade).toHaveBeenLastCalledWith(1, expect.objectContaining({ name: 'other' }));
+    expect(await dispatchCall(h.handlers, 'cascade.get', { channel: 1 })).toMatchObject({ ok: true, result: { spec: { name: 'other' } } });
+  });
+
+  it('lists and loads presets from resources/cascades, refusing paths', async () => {
+    const e = fakeEngine();
+    const h = new EngineHost(e as unknown as Engine, { mode: 'web', presetDir: findPresetDir(), cascade: spec, relayFrames: false });
+    const list = (await dispatchCall(h.handlers, 'presets.list', {})) as any;
+    expect(list.result.map((p: any) => p.name)).toContain('light');
+    expect(await dispatchCall(h.handlers, 'presets.get', { name: 'light' })).toMatchObject({ ok: true, result: { name: 'light' } });
+    expect(await dispatchCall(h.handlers, 'presets.get', { name: '../package' })).toMatchObject({ ok: false, error: { code: 'rejected' } });
+    // Electron mode: frames go over ports, the host relays none.
+    h.onFrame(() => undefined);
+    expect(e.onDisplayFrame).not.toHaveBeenCalled();
+  });
+});
