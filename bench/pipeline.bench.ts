@@ -3,10 +3,12 @@
  *
  * The live pipeline end to end on this machine: native simulated device (600×1024 uint16, 30 fps per
  * channel) → rings → one worker process per channel → display frames relayed to the host. For the
- * reference cascade and the light preset it finds the largest channel count sustained at 30 fps with
- * no skipped frames (every channel ≥ 95 % of 30 fps out, zero latest-wins skips and zero source gaps
- * over the measurement window), searching 1, 2, 4, 8… then bisecting, and reports ring-write →
- * display-frame latency p50/p99 (worker sent, and host relay delivery) at that count.
+ * reference cascade and the light preset it reports the largest channel count sustained at 30 fps
+ * (every channel ≥ 95 % of 30 fps out, no source gap, no restart over the measurement window) with
+ * no skipped frame (`sustainedChannels`, strict) and with at most 1 % skipped
+ * (`sustainedChannelsWithin1PctSkips`, the search criterion: the machine is shared and noisy),
+ * searching 1, 2, 4, 8… then bisecting, and the ring-write → display-frame latency p50/p99 (worker
+ * sent, and host relay delivery) at that count, with the workers' CPU use and the load average.
  *
  * The peer, measured in the same run: the same cascade run in this process on the same frames
  * (compute only, no rings/processes), giving the ideal channel count `cores × 1000 / (30 × ms)`;
@@ -48,8 +50,12 @@ const r2 = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null
 
 interface Trial {
   channels: number;
+  /** Strict: no skip at all. */
   ok: boolean;
+  /** Tolerant: skips ≤ SKIP_TOL of the frames published (for a shared, noisy machine). */
+  okTolerant: boolean;
   why: string;
+  skippedPct: number;
   fpsOutMin: number;
   skipped: number;
   gaps: number;
@@ -60,6 +66,23 @@ interface Trial {
   cascadeMsP50: number | null;
   path: string;
   load1: number;
+  /** CPU time / wall time of each worker process over the window (1 = a full core). */
+  workerCpu: (number | null)[];
+}
+
+const SKIP_TOL = 0.01;
+const CLK_TCK = 100;
+
+/** utime + stime of a process in seconds (Linux /proc), or null. */
+function cpuSeconds(pid: number | null): number | null {
+  if (!pid) return null;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
 }
 
 async function trial(cascade: CascadeSpec, path: ProcessorPath, channels: number): Promise<Trial> {
@@ -81,25 +104,33 @@ async function trial(cascade: CascadeSpec, path: ProcessorPath, channels: number
   try {
     await sleep(WARM_S * 1000);
     const before = engine.info.channels.map((c) => ({ ...engine.workerStats(c)! }));
+    const pids = engine.info.channels.map((c) => engine.pid(c));
+    const cpu0 = pids.map(cpuSeconds);
     const t0 = Date.now();
     measuring = true;
     await sleep(MEASURE_S * 1000);
     measuring = false;
     const dt = (Date.now() - t0) / 1000;
+    const cpu1 = pids.map(cpuSeconds);
     const after = engine.info.channels.map((c) => engine.workerStats(c)!);
     const fpsOut = after.map((a, i) => (a.framesOut - before[i].framesOut) / dt);
     const skipped = after.reduce((s, a, i) => s + a.skipped - before[i].skipped, 0);
     const gaps = after.reduce((s, a, i) => s + a.gaps - before[i].gaps, 0);
     const restarts = engine.health().reduce((s, h) => s + h.restarts, 0);
     const fpsOutMin = Math.min(...fpsOut);
-    const why = restarts ? `${restarts} restart(s)` : skipped ? `${skipped} skipped` : gaps ? `${gaps} source gaps` : fpsOutMin < 0.95 * FPS ? `min fps out ${fpsOutMin.toFixed(1)}` : '';
+    const seen = after.reduce((s, a, i) => s + a.framesIn + a.skipped - before[i].framesIn - before[i].skipped, 0);
+    const skippedPct = seen ? (100 * skipped) / seen : 0;
+    const fail = restarts ? `${restarts} restart(s)` : gaps ? `${gaps} source gaps` : fpsOutMin < 0.95 * FPS ? `min fps out ${fpsOutMin.toFixed(1)}` : '';
+    const why = fail || (skipped ? `${skipped} skipped (${skippedPct.toFixed(2)} %)` : '');
+    const okTolerant = !fail && skippedPct <= SKIP_TOL * 100;
     const s = sent.subarray(0, n).sort();
     const rl = relay.subarray(0, n).sort();
     return {
-      channels, ok: !why, why, fpsOutMin: r2(fpsOutMin)!, skipped, gaps,
+      channels, ok: !why, okTolerant, why, skippedPct: r2(skippedPct)!, fpsOutMin: r2(fpsOutMin)!, skipped, gaps,
       sentMsP50: r2(pct(s, 0.5)), sentMsP99: r2(pct(s, 0.99)), relayMsP50: r2(pct(rl, 0.5)), relayMsP99: r2(pct(rl, 0.99)),
       cascadeMsP50: r2(after.reduce((m, a) => m + a.cascadeMsP50, 0) / after.length),
       path: after[0]?.processorPath ?? path, load1: r2(loadavg()[0])!,
+      workerCpu: cpu1.map((c, i) => (c !== null && cpu0[i] !== null ? r2((c - cpu0[i]!) / dt) : null)),
     };
   } finally {
     await engine.stop();
@@ -153,8 +184,8 @@ async function capacity(name: string, path: ProcessorPath) {
   const run = async (c: number) => {
     const t = await trial(cascade, path, c);
     trials.push(t);
-    console.error(`[bench:pipeline] ${name}/${path} ${c} ch: ${t.ok ? 'ok' : `no (${t.why})`} sent p50/p99 ${t.sentMsP50}/${t.sentMsP99} ms, relay p99 ${t.relayMsP99} ms, load ${t.load1}`);
-    return t.ok;
+    console.error(`[bench:pipeline] ${name}/${path} ${c} ch: ${t.ok ? 'ok' : t.okTolerant ? `within ${SKIP_TOL * 100} % (${t.why})` : `no (${t.why})`} sent p50/p99 ${t.sentMsP50}/${t.sentMsP99} ms, relay p99 ${t.relayMsP99} ms, worker cpu ${t.workerCpu.join('/')}, load ${t.load1}`);
+    return t.okTolerant;
   };
   // 1, 2, 4, ... until a failure, then bisect between the last pass and the first failure.
   let good = 0;
@@ -175,7 +206,8 @@ async function capacity(name: string, path: ProcessorPath) {
     if (await run(mid)) good = mid;
     else bad = mid;
   }
-  const best = trials.find((t) => t.channels === good && t.ok) ?? null;
+  const strict = trials.filter((t) => t.ok).reduce((m, t) => Math.max(m, t.channels), 0);
+  const best = trials.find((t) => t.channels === strict && t.ok) ?? trials.find((t) => t.channels === good && t.okTolerant) ?? null;
   const cores = availableParallelism();
   const ideal = peer.msPerFrameP50 ? (cores * 1000) / (FPS * peer.msPerFrameP50) : null;
   const shape = { lines: DEFAULT_LINES, samples: DEFAULT_SAMPLES, dtype: 'uint16' as const };
@@ -184,9 +216,12 @@ async function capacity(name: string, path: ProcessorPath) {
     requestedPath: path,
     fastPath: path === 'ts' ? 'not requested' : fastPathSupports(cascade, shape) ?? 'supported',
     path: best?.path ?? trials[0]?.path ?? path,
-    sustainedChannels: good,
+    /** Largest channel count with zero skips (strict criterion), among the trials run. */
+    sustainedChannels: strict,
+    /** Largest channel count with ≤ 1 % of frames skipped (the search criterion; robust to a noisy machine). */
+    sustainedChannelsWithin1PctSkips: good,
     searchedUpTo: MAX,
-    latencyAtSustained: best ? { ringToSentMsP50: best.sentMsP50, ringToSentMsP99: best.sentMsP99, ringToHostMsP50: best.relayMsP50, ringToHostMsP99: best.relayMsP99 } : null,
+    latencyAt: best ? { channels: best.channels, ringToSentMsP50: best.sentMsP50, ringToSentMsP99: best.sentMsP99, ringToHostMsP50: best.relayMsP50, ringToHostMsP99: best.relayMsP99 } : null,
     peerComputeOnly: { msPerFrameP50: peer.msPerFrameP50, path: peer.path, idealChannels: ideal === null ? null : r2(ideal) },
     efficiency: ideal ? r2(good / ideal) : null,
     trials,
@@ -204,7 +239,7 @@ async function main() {
     smoke: SMOKE,
     fps: FPS,
     frame: { lines: DEFAULT_LINES, samples: DEFAULT_SAMPLES, dtype: DType[DType.U16] },
-    criterion: 'every channel >= 95% of fps out, 0 skipped, 0 source gaps over the window',
+    criterion: 'every channel >= 95% of fps out, 0 source gaps, no restart; strict: 0 skipped; search: <= 1% skipped',
     windows: { warmS: WARM_S, measureS: MEASURE_S },
     cores: availableParallelism(),
     load1AtStart: r2(loadavg()[0]),

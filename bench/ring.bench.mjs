@@ -3,7 +3,8 @@
 //   - memcpy: this machine's single-thread memcpy bandwidth (hot, and cycling ring-sized buffers),
 //   - lossless: max lossless throughput of one channel (a producer process publishing 1.2 MB frames
 //     as fast as the ring's lossless flow control lets it; this process reads every frame in order
-//     with readNext + ack; every sequence must arrive, no gap, no overrun),
+//     with readNext + ack, sleeping in waitSync when the ring is empty; every sequence must arrive,
+//     no gap, no overrun),
 //   - latency: hand-off latency at 16 channels x 30 fps x 1.2 MB from the simulated device (native
 //     thread in another process, channels staggered) to this process: consumer has the frame in its
 //     own buffer (waitRead's copy done, tCopiedNs) minus acquisition time (tAcquiredNs), p50/p99/max;
@@ -144,6 +145,7 @@ async function losslessBench(seconds) {
       tLast = info[5];
       frames++;
     } else if (st < 0) break; // Closed once drained (or producer dead)
+    else c.waitSync(last, 1000); // ring empty: sleep on the futex, leave the CPU to the producer
   }
   const done = JSON.parse(await prod.line());
   if (process.env.RING_BENCH_DEBUG) console.error({ frames, first, last, tFirst, tLast, gaps, overruns, done });

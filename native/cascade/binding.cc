@@ -16,6 +16,7 @@
 #include <string>
 
 #include "ref_kernel.h"
+#include "ref_kernel_avx512.h"
 
 using specula::RefKernel;
 using specula::RefOutputs;
@@ -52,6 +53,7 @@ class RefCascade : public Napi::ObjectWrap<RefCascade> {
     return DefineClass(env, "RefCascade",
                        {InstanceMethod<&RefCascade::Bind>("bind"), InstanceMethod<&RefCascade::Run>("run"),
                         InstanceMethod<&RefCascade::SetStageOrder>("setStageOrder"),
+                        InstanceMethod<&RefCascade::Isa>("isa"),
                         InstanceMethod<&RefCascade::Dispose>("dispose")});
   }
 
@@ -208,6 +210,12 @@ class RefCascade : public Napi::ObjectWrap<RefCascade> {
     return env.Undefined();
   }
 
+  // isa(): which kernels this instance runs ("avx512" or "avx2"; chosen at construction)
+  Napi::Value Isa(const Napi::CallbackInfo& info) {
+    if (!kernel_) throw Napi::Error::New(info.Env(), "RefCascade.isa: disposed");
+    return Napi::String::New(info.Env(), kernel_->isa());
+  }
+
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
     kernel_.reset();
     for (auto& r : out_) r.Reset();
@@ -224,7 +232,7 @@ class RefCascade : public Napi::ObjectWrap<RefCascade> {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const bool ok = specula::cpuHasAvx2Fma();
   exports.Set("available", Napi::Boolean::New(env, ok));
-  exports.Set("simd", Napi::String::New(env, ok ? "avx2+fma" : "none"));
+  exports.Set("simd", Napi::String::New(env, !ok ? "none" : specula::avx512::cpuHasAvx512() ? "avx512f+avx512dq (16 lines per vector)" : "avx2+fma (8 lines per vector)"));
   exports.Set("unavailableReason", ok ? env.Null() : Napi::String::New(env, "CPU lacks AVX2/FMA").As<Napi::Value>());
   exports.Set("stageCount", Napi::Number::New(env, specula::kStageCount));
   exports.Set("RefCascade", RefCascade::Define(env));

@@ -1,4 +1,4 @@
-// Fused AVX2 kernel of the reference cascade; see ref_kernel.h for the layout and
+// Fused SIMD kernel of the reference cascade; see ref_kernel.h for the layout and
 // docs/fast-path.md for the numerical tolerances it is tested against.
 #include "ref_kernel.h"
 
@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "front.h"
 #include "ref_kernel_avx512.h"
 #include "simd8.h"
 
@@ -34,10 +35,9 @@ static void check(bool ok, const std::string& what) {
 }
 
 RefKernel::RefKernel(const RefParams& p)
-    : p_(p), L_(p.lines), N_(p.samples), K_(p.samples / 2 + 1), nsec_(0),
-      fft_((check(p.samples >= 16 && p.samples <= 65536 && (p.samples & (p.samples - 1)) == 0,
-                  "samples must be a power of two in [16, 65536], got " + std::to_string(p.samples)),
-            p.samples / 2)) {
+    : p_(p), L_(p.lines), N_(p.samples), K_(p.samples / 2 + 1), nsec_(0) {
+  check(p.samples >= 16 && p.samples <= 65536 && (p.samples & (p.samples - 1)) == 0,
+        "samples must be a power of two in [16, 65536], got " + std::to_string(p.samples));
   check(L_ >= 1 && L_ <= 1 << 20, "lines must be in [1, 1048576], got " + std::to_string(L_));
   check(p.sos.size() % 6 == 0 && !p.sos.empty() && p.sos.size() / 6 <= 8,
         "sos must hold 1..8 sections of 6 coefficients");
@@ -60,10 +60,16 @@ RefKernel::RefKernel(const RefParams& p)
   check(std::isfinite(p.db) && p.db != 0, "db must be finite and non-zero");
 
   const long N = N_, K = K_, Nc = N_ / 2, M = p.taps;
+  const char* isa = std::getenv("SPECULA_CASCADE_ISA");  // "avx2" forces the AVX2 kernels (tests)
+  use512_ = avx512::cpuHasAvx512() && !(isa && std::string(isa) == "avx2");
+  W_ = use512_ ? 16 : 8;
   // one aligned arena; sizes rounded to 16 floats (64 bytes)
   auto r16 = [](long n) { return (n + 15) & ~15L; };
-  const long sizes[] = {r16(N), r16(N), r16(N), r16(N), r16(Nc + 1), r16(Nc + 1), N * 8 * kGroup, Nc * 8, Nc * 8,
-                        K * 8, K * 8, K * 8, N * 8, N * 8 * kGroup, (N + M + 1) * 8 * kGroup, N * 8 * kGroup, r16(M * 8 * kGroup), r16(L_ * K), r16(static_cast<long>(L_) * p.outSamples), r16(static_cast<long>(p.outSamples) * 8)};
+  const long G8 = kGroup * 8;
+  const long sizes[] = {N, N, N, N, Nc + 1, Nc + 1, Nc / 2, Nc / 2, Nc,
+                        N * G8, Nc * 16, Nc * 16, K * 16, K * 16, K * 16, N * 16,
+                        N * G8, (N + M + 1) * G8, N * G8, M * G8,
+                        L_ * K, static_cast<long>(L_) * p.outSamples, static_cast<long>(p.outSamples) * 16};
   long total = 0;
   for (long s : sizes) total += r16(s);
   float* base = static_cast<float*>(std::aligned_alloc(64, total * sizeof(float)));
@@ -72,20 +78,33 @@ RefKernel::RefKernel(const RefParams& p)
   mem_.reset(base);
   float* cur = base;
   float** views[] = {&win_, &bgf_, reinterpret_cast<float**>(&bgi_), reinterpret_cast<float**>(&colSum_), &twr_, &twi_,
-                     &xb_, &re_, &im_, &spr_, &spi_, &lmb_, &envb_, &yb_, &rb_, &eb_, &wts_, &lmFull_, &pairFull_, &pb_};
-  for (int i = 0; i < 20; ++i) {
+                     &fwr_, &fwi_, reinterpret_cast<float**>(&rev_),
+                     &xb_, &re_, &im_, &spr_, &spi_, &lmb_, &envb_,
+                     &yb_, &rb_, &eb_, &wts_,
+                     &lmFull_, &pairFull_, &pb_};
+  static_assert(sizeof(views) / sizeof(views[0]) == sizeof(sizes) / sizeof(sizes[0]), "one size per view");
+  for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); ++i) {
     *views[i] = cur;
     cur += r16(sizes[i]);
   }
-  const char* isa = std::getenv("SPECULA_CASCADE_ISA");  // "avx2" forces the AVX2 recurrences (tests)
-  use512_ = avx512::cpuHasAvx512() && !(isa && std::string(isa) == "avx2");
-  W_ = use512_ ? 16 : 8;
-  rbStride_ = (N + M + 1) * W_;  // per 8- or 16-lane slot
+  rbStride_ = (N + M + 1) * W_;  // per unit of W_ lanes
   for (long n = 0; n < N; ++n) win_[n] = static_cast<float>(0.5 - 0.5 * std::cos(2.0 * M_PI * n / N));
   for (long k = 0; k <= Nc; ++k) {
     twr_[k] = static_cast<float>(std::cos(2.0 * M_PI * k / N));
     twi_[k] = static_cast<float>(-std::sin(2.0 * M_PI * k / N));
   }
+  for (long j = 0; j < Nc / 2; ++j) {
+    fwr_[j] = static_cast<float>(std::cos(2.0 * M_PI * j / Nc));
+    fwi_[j] = static_cast<float>(-std::sin(2.0 * M_PI * j / Nc));
+  }
+  int bits = 0;
+  while ((1L << bits) < Nc) ++bits;
+  for (long k = 0; k < Nc; ++k) {
+    int r = 0;
+    for (int b = 0; b < bits; ++b) r |= static_cast<int>((k >> b) & 1) << (bits - 1 - b);
+    rev_[k] = r;
+  }
+  ft_ = FrontTables{N_, win_, fwr_, fwi_, rev_, twr_, twi_};
   const int OL = p.outLines;
   lineStart_.resize(OL + 1);
   lineInv_.resize(OL);
@@ -97,11 +116,11 @@ RefKernel::RefKernel(const RefParams& p)
   for (int k = 0; k <= OS; ++k) sampleEdge_[k] = static_cast<int>((static_cast<long>(k) * W) / OS);
 }
 
-// ---- S1: x = raw - bg, transposed into the block; the integer part of bg is subtracted in int32
-// (exact), the fractional part in float, so x carries only its own rounding (<= ulp(x)/2).
-void RefKernel::blockS1(const uint16_t* raw, int l0, int nl, float* xDump, int g) {
-  const int N = N_;
-  float* xb_ = this->xb_ + static_cast<long>(g) * N * 8;
+// ---- S1: x = raw - bg, transposed into rows of W_ floats at dst (lanes 0..7 of dst); the integer
+// part of bg is subtracted in int32 (exact), the fractional part in float, so x carries only its own
+// rounding (<= ulp(x)/2).
+void RefKernel::blockS1(const uint16_t* raw, int l0, int nl, float* xDump, float* dst) {
+  const int N = N_, W = W_;
   const uint16_t* rows[8];
   for (int lane = 0; lane < 8; ++lane) rows[lane] = raw + static_cast<long>(l0 + (lane < nl ? lane : 0)) * N;
   for (int n0 = 0; n0 < N; n0 += 8) {
@@ -115,107 +134,52 @@ void RefKernel::blockS1(const uint16_t* raw, int l0, int nl, float* xDump, int g
     if (xDump)
       for (int lane = 0; lane < nl; ++lane) _mm256_storeu_ps(xDump + static_cast<long>(l0 + lane) * N + n0, r[lane]);
     transpose8(r);
-    for (int j = 0; j < 8; ++j) _mm256_store_ps(xb_ + (n0 + j) * 8, r[j]);
+    for (int j = 0; j < 8; ++j) _mm256_store_ps(dst + (n0 + j) * W, r[j]);
   }
 }
 
-// ---- S2 + S3: window, pack the real line as a half-size complex signal z[m] = xw[2m] + i xw[2m+1],
-// FFT, then split into the real spectrum X[k] (k = 0..N/2) and its log magnitude.
-void RefKernel::blockS2S3(int l0, int nl, float* xwDump, float* logmag, bool forS7, int g) {
-  const int N = N_, Nc = N_ / 2, K = K_;
-  const float* xb_ = this->xb_ + static_cast<long>(g) * N * 8;
+// ---- S2..S4 for one unit (W_ lines = nbu blocks of 8, starting at line lu), on the unit's S1 data.
+void RefKernel::unitS2S4(int lu, int nbu, const RefOutputs& out, bool forS7) {
+  const int N = N_, K = K_, W = W_;
+  const float* xb = xb_ + static_cast<long>((lu % (8 * kGroup)) / W) * N * W;
+  auto nlOf = [&](int h) { return L_ - (lu + 8 * h) < 8 ? L_ - (lu + 8 * h) : 8; };
+  const float floor2 = static_cast<float>(p_.floor * p_.floor);
+  const float dbs = static_cast<float>(p_.db / 20.0);  // tenLog10(|X|^2) * db/20
   double t0 = nowMs();
-  for (int m = 0; m < Nc; ++m) {
-    _mm256_store_ps(re_ + m * 8, _mm256_mul_ps(_mm256_load_ps(xb_ + 2 * m * 8), _mm256_broadcast_ss(win_ + 2 * m)));
-    _mm256_store_ps(im_ + m * 8, _mm256_mul_ps(_mm256_load_ps(xb_ + (2 * m + 1) * 8), _mm256_broadcast_ss(win_ + 2 * m + 1)));
-  }
-  if (xwDump) {
-    for (int n = 0; n < N; ++n)
-      _mm256_store_ps(envb_ + n * 8, _mm256_mul_ps(_mm256_load_ps(xb_ + n * 8), _mm256_broadcast_ss(win_ + n)));
-    storeRows(envb_, N, xwDump + static_cast<long>(l0) * N, N, nl);
+  if (use512_) avx512::pack(xb, ft_, re_, im_);
+  else frontPack<__m256>(xb, ft_, re_, im_);
+  if (out.xw) {
+    if (use512_) avx512::window(xb, ft_, envb_);
+    else frontWindow<__m256>(xb, ft_, envb_);
+    for (int h = 0; h < nbu; ++h) storeRows(envb_ + 8 * h, N, out.xw + static_cast<long>(lu + 8 * h) * N, N, nlOf(h), W);
   }
   double t1 = nowMs();
   stageAcc_[kS2] += t1 - t0;
 
-  fft_.forwardDif(re_, im_);
-  const int* rev = fft_.bitrev();
-  const __m256 half = _mm256_set1_ps(0.5f);
-  const __m256 floor2 = _mm256_set1_ps(static_cast<float>(p_.floor * p_.floor));
-  const __m256 dbs = _mm256_set1_ps(static_cast<float>(p_.db / 20.0));  // tenLog10(|X|^2) * db/20
-  {  // k = 0 and k = Nc: X0 = Re Z0 + Im Z0, X_Nc = Re Z0 - Im Z0, both real
-    const __m256 zr = _mm256_load_ps(re_), zi = _mm256_load_ps(im_);
-    const __m256 x0 = _mm256_add_ps(zr, zi), xn = _mm256_sub_ps(zr, zi);
-    _mm256_store_ps(spr_, x0);
-    _mm256_store_ps(spi_, _mm256_setzero_ps());
-    _mm256_store_ps(spr_ + Nc * 8, xn);
-    _mm256_store_ps(spi_ + Nc * 8, _mm256_setzero_ps());
-    _mm256_store_ps(lmb_, _mm256_mul_ps(dbs, tenLog10(_mm256_max_ps(_mm256_mul_ps(x0, x0), floor2))));
-    _mm256_store_ps(lmb_ + Nc * 8, _mm256_mul_ps(dbs, tenLog10(_mm256_max_ps(_mm256_mul_ps(xn, xn), floor2))));
+  if (use512_) avx512::s3(ft_, re_, im_, spr_, spi_, lmb_, floor2, dbs);
+  else frontS3<__m256>(ft_, re_, im_, spr_, spi_, lmb_, floor2, dbs);
+  for (int h = 0; h < nbu; ++h) {
+    const long lb = lu + 8 * h;
+    if (out.logmag) storeRows(lmb_ + 8 * h, K, out.logmag + lb * K, K, nlOf(h), W);
+    else if (forS7 && !pairs_) storeRows(lmb_ + 8 * h, K, lmFull_ + lb * K, K, nlOf(h), W);
   }
-  for (int k = 1; k < Nc; ++k) {
-    const int ia = rev[k] * 8, ib = rev[Nc - k] * 8;
-    const __m256 ar = _mm256_load_ps(re_ + ia), ai = _mm256_load_ps(im_ + ia);
-    const __m256 br = _mm256_load_ps(re_ + ib), bi = _mm256_sub_ps(_mm256_setzero_ps(), _mm256_load_ps(im_ + ib));
-    // E = (A + conj B)/2, O = (A - conj B)/(2i); X = E + W^k O
-    const __m256 er = _mm256_mul_ps(half, _mm256_add_ps(ar, br)), ei = _mm256_mul_ps(half, _mm256_add_ps(ai, bi));
-    const __m256 orr = _mm256_mul_ps(half, _mm256_sub_ps(ai, bi)), oi = _mm256_mul_ps(half, _mm256_sub_ps(br, ar));
-    const __m256 wr = _mm256_broadcast_ss(twr_ + k), wi = _mm256_broadcast_ss(twi_ + k);
-    const __m256 xr = _mm256_add_ps(er, _mm256_fmsub_ps(orr, wr, _mm256_mul_ps(oi, wi)));
-    const __m256 xi = _mm256_add_ps(ei, _mm256_fmadd_ps(orr, wi, _mm256_mul_ps(oi, wr)));
-    _mm256_store_ps(spr_ + k * 8, xr);
-    _mm256_store_ps(spi_ + k * 8, xi);
-    const __m256 pw = _mm256_fmadd_ps(xr, xr, _mm256_mul_ps(xi, xi));
-    _mm256_store_ps(lmb_ + k * 8, _mm256_mul_ps(dbs, tenLog10(_mm256_max_ps(pw, floor2))));
+  if (forS7 && pairs_) {
+    // S7's bin pairs summed here, in the interleaved layout (two rows of the block, no shuffles):
+    // half the data leaves the block, and S7 only averages lines.
+    const int OS = p_.outSamples;
+    if (use512_) avx512::pairs(lmb_, p_.sampleStart, OS, pb_);
+    else frontPairs<__m256>(lmb_, p_.sampleStart, OS, pb_);
+    for (int h = 0; h < nbu; ++h) storeRows(pb_ + 8 * h, OS, pairFull_ + static_cast<long>(lu + 8 * h) * OS, OS, nlOf(h), W);
   }
-  if (logmag) storeRows(lmb_, K, logmag + static_cast<long>(l0) * K, K, nl);
-  if (forS7) {
-    if (pairs_) {
-      // S7's bin pairs summed here, in the interleaved layout (two rows of the block, no shuffles):
-      // half the data leaves the block, and S7 only averages lines.
-      const int OS = p_.outSamples, c0 = p_.sampleStart;
-      for (int k = 0; k < OS; ++k)
-        _mm256_store_ps(pb_ + k * 8, _mm256_add_ps(_mm256_load_ps(lmb_ + (c0 + 2 * k) * 8), _mm256_load_ps(lmb_ + (c0 + 2 * k + 1) * 8)));
-      storeRows(pb_, OS, pairFull_ + static_cast<long>(l0) * OS, OS, nl);
-    } else if (!logmag) {
-      storeRows(lmb_, K, lmFull_ + static_cast<long>(l0) * K, K, nl);
-    }
-  }
-  stageAcc_[kS3] += nowMs() - t1;
-}
+  t0 = nowMs();
+  stageAcc_[kS3] += t0 - t1;
 
-// ---- S4: Hilbert envelope. Since h[0] = h[N/2] = 1 and h = 2 / 0 elsewhere, the analytic signal is
-// a = xw + i*H, with H = irfft(Y), Y[k] = -i X[k] (k = 1..N/2-1), Y[0] = Y[N/2] = 0. H is real, so it
-// costs one half-size complex inverse FFT; env = sqrt(xw^2 + H^2).
-void RefKernel::blockS4(int l0, int nl, float* env, int g) {
-  const int N = N_, Nc = N_ / 2;
-  const float* xb_ = this->xb_ + static_cast<long>(g) * N * 8;
-  const int* rev = fft_.bitrev();
-  const __m256 s = _mm256_set1_ps(0.5f / static_cast<float>(Nc));
-  _mm256_store_ps(re_, _mm256_setzero_ps());
-  _mm256_store_ps(im_, _mm256_setzero_ps());
-  for (int k = 1; k < Nc; ++k) {
-    // A = Y[k] = (Xi[k], -Xr[k]);  B = conj(Y[Nc-k]) = (Xi[Nc-k], Xr[Nc-k])  (Y[Nc] = 0 never needed: k >= 1)
-    const __m256 ar = _mm256_load_ps(spi_ + k * 8), ai = _mm256_sub_ps(_mm256_setzero_ps(), _mm256_load_ps(spr_ + k * 8));
-    const __m256 br = _mm256_load_ps(spi_ + (Nc - k) * 8), bi = _mm256_load_ps(spr_ + (Nc - k) * 8);
-    const __m256 er = _mm256_mul_ps(s, _mm256_add_ps(ar, br)), ei = _mm256_mul_ps(s, _mm256_add_ps(ai, bi));
-    const __m256 dr = _mm256_mul_ps(s, _mm256_sub_ps(ar, br)), di = _mm256_mul_ps(s, _mm256_sub_ps(ai, bi));
-    const __m256 wr = _mm256_broadcast_ss(twr_ + k), wi = _mm256_broadcast_ss(twi_ + k);
-    // O = D * conj(W^k)
-    const __m256 orr = _mm256_fmadd_ps(dr, wr, _mm256_mul_ps(di, wi));
-    const __m256 oi = _mm256_fmsub_ps(di, wr, _mm256_mul_ps(dr, wi));
-    const int at = rev[k] * 8;
-    _mm256_store_ps(re_ + at, _mm256_sub_ps(er, oi));
-    _mm256_store_ps(im_ + at, _mm256_add_ps(ei, orr));
+  if (out.env) {
+    if (use512_) avx512::s4(xb, ft_, spr_, spi_, re_, im_, envb_);
+    else frontS4<__m256>(xb, ft_, spr_, spi_, re_, im_, envb_);
+    for (int h = 0; h < nbu; ++h) storeRows(envb_ + 8 * h, N, out.env + static_cast<long>(lu + 8 * h) * N, N, nlOf(h), W);
   }
-  fft_.inverseDit(re_, im_);
-  for (int m = 0; m < Nc; ++m) {
-    const __m256 h0 = _mm256_load_ps(re_ + m * 8), h1 = _mm256_load_ps(im_ + m * 8);
-    const __m256 x0 = _mm256_mul_ps(_mm256_load_ps(xb_ + 2 * m * 8), _mm256_broadcast_ss(win_ + 2 * m));
-    const __m256 x1 = _mm256_mul_ps(_mm256_load_ps(xb_ + (2 * m + 1) * 8), _mm256_broadcast_ss(win_ + 2 * m + 1));
-    _mm256_store_ps(envb_ + 2 * m * 8, _mm256_sqrt_ps(_mm256_fmadd_ps(x0, x0, _mm256_mul_ps(h0, h0))));
-    _mm256_store_ps(envb_ + (2 * m + 1) * 8, _mm256_sqrt_ps(_mm256_fmadd_ps(x1, x1, _mm256_mul_ps(h1, h1))));
-  }
-  storeRows(envb_, N, env + static_cast<long>(l0) * N, N, nl);
+  stageAcc_[kS4] += nowMs() - t0;
 }
 
 // ---- S5: cascade of biquads, transposed direct form II, zero initial state, 8 lines per vector.
@@ -245,12 +209,12 @@ static void sosBlock(const float* coef, const float* x, float* y, int N) {
 
 // S5 over the group's nb blocks: per 8-line block on AVX2, per pair of blocks on AVX-512 (the output
 // then has 16-lane rows, which S6 reads as is).
+// S5 over the group's nb blocks: per 8-line block on AVX2, per 16-line unit on AVX-512.
 void RefKernel::groupS5(int lg, int nb, float* yDump) {
   const float* c = sosf_.data();
   const long N = N_;
   if (use512_) {
-    for (int pr = 0; 2 * pr < nb; ++pr)
-      avx512::sosPair(c, nsec_, xb_ + 2 * pr * N * 8, xb_ + (2 * pr + 1) * N * 8, yb_ + pr * N * 16, N_);
+    for (int u = 0; 2 * u < nb; ++u) avx512::sos16(c, nsec_, xb_ + u * N * 16, yb_ + u * N * 16, N_);
   } else {
     for (int g = 0; g < nb; ++g) {
       const float* x = xb_ + g * N * 8;
@@ -352,8 +316,8 @@ void RefKernel::groupS6(int l0, int nb, float* e) {
   const float mu = static_cast<float>(p_.mu);
   const long ys = static_cast<long>(N) * W_;
   if (use512_) {
-    static_assert(kGroup % 2 == 0, "AVX-512 pairs blocks");
-    avx512::nlmsPairs(M, rb_, rbStride_, yb_, eb_, ys, wts_, N, mu, p_.eps, kGroup / 2);
+    static_assert(kGroup % 2 == 0, "AVX-512 units are pairs of blocks");
+    avx512::nlms16(M, rb_, rbStride_, yb_, eb_, ys, wts_, N, mu, p_.eps, kGroup / 2);
   } else if (M == 16) {
     nlmsGroup<16, kGroup>(M, rb_, rbStride_, yb_, eb_, ys, wts_, N, mu, p_.eps);
   } else {
@@ -449,33 +413,36 @@ void RefKernel::run(const uint16_t* raw, const uint16_t* ref, const RefOutputs& 
 
   const bool wantSpec = out.logmag || out.dec || out.u8 || out.env || out.xw;
   const bool wantS7 = out.dec || out.u8;
-  float* lm = out.logmag ? out.logmag : lmFull_;
   const bool wantY = out.y || out.e;
+  const int U = W_ / 8;  // blocks per unit
   for (int lg = 0; lg < L; lg += 8 * kGroup) {
-    int nb = 0;
-    for (int l0 = lg; l0 < L && nb < kGroup; l0 += 8, ++nb) {
-      const int nl = L - l0 < 8 ? L - l0 : 8;
+    const int nb = (L - lg + 7) / 8 < kGroup ? (L - lg + 7) / 8 : kGroup;
+    for (int u = 0; u * U < nb; ++u) {
+      const int nbu = nb - u * U < U ? nb - u * U : U;
+      const int lu = lg + 8 * U * u;
       t = nowMs();
-      blockS1(raw, l0, nl, out.x, nb);
-      double t1 = nowMs();
-      stageAcc_[kS1] += t1 - t;
-      if (wantSpec) blockS2S3(l0, nl, out.xw, out.logmag, wantS7, nb);  // times S2 and S3 itself
-      t = nowMs();
-      if (out.env) blockS4(l0, nl, out.env, nb);
-      t1 = nowMs();
-      stageAcc_[kS4] += t1 - t;
-      if (out.e) loadRef(ref, l0, nl, nb);
-      stageAcc_[kS6] += nowMs() - t1;
+      for (int h = 0; h < nbu; ++h) {
+        const int l0 = lu + 8 * h;
+        blockS1(raw, l0, L - l0 < 8 ? L - l0 : 8, out.x, xb_ + slotOff(u * U + h, N));
+      }
+      stageAcc_[kS1] += nowMs() - t;
+      if (wantSpec) unitS2S4(lu, nbu, out, wantS7);  // times S2, S3 and S4 itself
     }
     t = nowMs();
     if (wantY) groupS5(lg, nb, out.y);
     double t1 = nowMs();
     stageAcc_[kS5] += t1 - t;
-    if (out.e) groupS6(lg, nb, out.e);
+    if (out.e) {
+      for (int g = 0; g < nb; ++g) {
+        const int l0 = lg + 8 * g;
+        loadRef(ref, l0, L - l0 < 8 ? L - l0 : 8, g);
+      }
+      groupS6(lg, nb, out.e);
+    }
     stageAcc_[kS6] += nowMs() - t1;
   }
   t = nowMs();
-  if (out.dec || out.u8) stageS7(lm, out.dec, out.u8);
+  if (out.dec || out.u8) stageS7(out.logmag ? out.logmag : lmFull_, out.dec, out.u8);
   stageAcc_[kS7] += nowMs() - t;
   for (int i = 0; i < kStageCount; ++i) stageMs[i] = stageAcc_[i];
 }

@@ -1,15 +1,16 @@
-// The reference cascade (shared/reference-cascade.md, S1..S7) as one fused float32 AVX2 kernel.
-// Lines are processed 8 at a time, one per AVX2 lane, in an interleaved block (sample-major,
-// 8 lines per 32-byte row): the recurrences of S5 (IIR) and S6 (NLMS) are sequential along samples
-// but independent across lines, so they vectorise across lanes with no shuffles, and the FFTs share
-// twiddles. Each block runs S1..S6 while its data sits in L1/L2; S7 runs on the frame's log-magnitude.
-// All buffers are allocated in the constructor; run() allocates nothing.
+// The reference cascade (shared/reference-cascade.md, S1..S7) as one fused float32 SIMD kernel.
+// Lines are processed W at a time, one per vector lane (W = 8 with AVX2+FMA, 16 with AVX-512), in an
+// interleaved block (sample-major: row n holds sample n of W lines): the recurrences of S5 (IIR) and
+// S6 (NLMS) are sequential along samples but independent across lines, so they vectorise across
+// lanes with no shuffles, and the FFTs share twiddles. Each block runs S1..S6 while its data sits in
+// L1/L2; S7 runs on the frame's (pair-summed) log-magnitude. All buffers are allocated in the
+// constructor; run() allocates nothing.
 #pragma once
 #include <cstdint>
 #include <memory>
 #include <vector>
 
-#include "fft8.h"
+#include "front_tables.h"
 
 namespace specula {
 
@@ -60,56 +61,58 @@ class RefKernel {
   void run(const uint16_t* raw, const uint16_t* ref, const RefOutputs& out, double* stageMs);
 
  private:
-  void blockS1(const uint16_t* raw, int l0, int nl, float* xDump, int g);
-  void blockS2S3(int l0, int nl, float* xwDump, float* logmag, bool forS7, int g);
-  void blockS4(int l0, int nl, float* env, int g);
+  void blockS1(const uint16_t* raw, int l0, int nl, float* xDump, float* dst);
+  void unitS2S4(int lu, int nbu, const RefOutputs& out, bool forS7);
   void groupS5(int lg, int nb, float* yDump);
   void loadRef(const uint16_t* ref, int l0, int nl, int g);
   void groupS6(int l0, int nb, float* e);
   void stageS7(const float* logmag, float* dec, uint8_t* u8);
+  /** Offset of block g's lanes in a buffer of `rows` rows of W_ floats per unit (8 or 16 lanes). */
+  long slotOff(int g, long rows) const { return (g / (W_ / 8)) * rows * W_ + (g % (W_ / 8)) * 8; }
 
   RefParams p_;
   int L_, N_, K_;  // K_ = N/2 + 1 spectrum bins
   int nsec_;
-  Fft8 fft_;        // complex FFT of size N/2 (real FFT by the half-size trick)
+  /** AVX-512 in use: units of 16 lines (2 blocks of 8) for S2..S6, else units of 8 lines. */
+  bool use512_ = false;
+  int W_ = 8;
   struct Free { void operator()(float* q) const; };
   std::unique_ptr<float[], Free> mem_;
-  // views into mem_ (all 32-byte aligned)
+  // views into mem_ (all 64-byte aligned); "unit" buffers are sized for 16 lanes
   float* win_;       // [N]
   float* bgf_;       // [N] fractional part of the background
   int32_t* bgi_;     // [N] integer part of the background
   uint32_t* colSum_; // [N]
   float* twr_;       // [N/2+1] cos(2 pi k / N), post-processing twiddles of the real FFT
   float* twi_;       // [N/2+1] -sin(2 pi k / N)
-  float* xb_;        // [kGroup][N*8] S1 output per block of the group
-  float* re_;        // [N/2*8] FFT work
-  float* im_;        // [N/2*8]
-  float* spr_;       // [K*8] X real part (natural order)
-  float* spi_;       // [K*8]
-  float* lmb_;       // [K*8] logmag block
-  float* envb_;      // [N*8]
-  float* yb_;        // [kGroup][N*8] S5 output per block of the group
-  float* rb_;        // [kGroup][(N+taps)*8] NLMS reference, taps leading zero rows
+  float* fwr_;       // [N/4] twiddles of the half-size complex FFT
+  float* fwi_;       // [N/4]
+  int32_t* rev_;     // [N/2] bit reversal (log2(N/2) bits)
+  float* xb_;        // [kGroup*N*8] S1 output of the group's blocks (units of W_ lanes)
+  float* re_;        // [N/2*16] FFT work
+  float* im_;        // [N/2*16]
+  float* spr_;       // [K*16] X real part (natural order)
+  float* spi_;       // [K*16]
+  float* lmb_;       // [K*16] logmag of the unit
+  float* envb_;      // [N*16]
+  float* yb_;        // [kGroup*N*8] S5 output (units of W_ lanes)
+  float* rb_;        // [kGroup*(N+taps+1)*8] NLMS reference, taps leading and 1 trailing zero rows per unit
   long rbStride_ = 0;
-  float* eb_;        // [kGroup][N*8]
-  float* wts_;       // [kGroup][taps*8] NLMS weights
+  float* eb_;        // [kGroup*N*8]
+  float* wts_;       // [kGroup*taps*8] NLMS weights
   float* lmFull_;    // [L*K] row-major logmag of the frame (S7 input, general case) when out.logmag is null
   float* pairFull_;  // [L*outSamples] per-line sums of S7's bin pairs (S7 input when bins go in pairs)
-  float* pb_;        // [outSamples*8] block of those sums
+  float* pb_;        // [outSamples*16] unit block of those sums
   bool pairs_ = false;
+  FrontTables ft_{};
   std::vector<float> sosf_;  // per section b0 b1 b2 a1 a2 (float)
   std::vector<int> lineStart_;
   std::vector<float> lineInv_;
   std::vector<int> sampleEdge_;  // S7 sample block edges, relative to sampleStart
   double stageAcc_[kStageCount] = {};
-  /** AVX-512 recurrences (S5, S6) in use; then yb_/eb_/rb_ have 16-lane rows (pairs of blocks). */
-  bool use512_ = false;
-  int W_ = 8;
-  /** Offset of block g's lanes in a buffer of `rows` rows of W_ floats per slot (8 or 16 lanes). */
-  long slotOff(int g, long rows) const { return (g / (W_ / 8)) * rows * W_ + (g % (W_ / 8)) * 8; }
 
  public:
-  /** "avx512" when S5/S6 run 16 lines per vector, else "avx2". */
+  /** "avx512" when S2..S6 run 16 lines per vector, else "avx2". */
   const char* isa() const { return use512_ ? "avx512" : "avx2"; }
 };
 

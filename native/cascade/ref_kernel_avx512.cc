@@ -1,9 +1,15 @@
 // AVX-512 S5/S6 kernels (see ref_kernel_avx512.h). Same arithmetic, in the same order, as the AVX2
 // versions in ref_kernel.cc; only the vector width differs (16 lines instead of 8).
 #pragma GCC target("avx512f,avx512dq")
+// GCC 12's own avx512 headers trip this warning (deliberately undefined upper halves in casts).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include "ref_kernel_avx512.h"
 
 #include <immintrin.h>
+
+#define SPECULA_FRONT_AVX512
+#include "front.h"
 
 namespace specula {
 namespace avx512 {
@@ -16,7 +22,7 @@ bool cpuHasAvx512() {
 namespace {
 
 template <int NS>
-void sos(const float* coef, const float* xa, const float* xb, float* y, int N) {
+void sos(const float* coef, const float* x, float* y, int N) {
   __m512 b0[NS], b1[NS], b2[NS], a1[NS], a2[NS], z0[NS], z1[NS];
   for (int s = 0; s < NS; ++s) {
     b0[s] = _mm512_set1_ps(coef[s * 5 + 0]);
@@ -28,7 +34,7 @@ void sos(const float* coef, const float* xa, const float* xb, float* y, int N) {
     z1[s] = _mm512_setzero_ps();
   }
   for (int n = 0; n < N; ++n) {
-    __m512 xc = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_load_ps(xa + n * 8)), _mm256_load_ps(xb + n * 8), 1);
+    __m512 xc = _mm512_load_ps(x + n * 16);
     for (int s = 0; s < NS; ++s) {
       const __m512 xn = _mm512_fmadd_ps(b0[s], xc, z0[s]);
       z0[s] = _mm512_fmadd_ps(b1[s], xc, _mm512_fnmadd_ps(a1[s], xn, z1[s]));
@@ -87,26 +93,36 @@ void nlms(int Mrt, const float* rb, long rbStride, const float* y, float* e, lon
 
 }  // namespace
 
-void sosPair(const float* coef, int nsec, const float* xa, const float* xb, float* y, int n) {
+void window(const float* xb, const FrontTables& t, float* out) { frontWindow<__m512>(xb, t, out); }
+void pack(const float* xb, const FrontTables& t, float* re, float* im) { frontPack<__m512>(xb, t, re, im); }
+void s3(const FrontTables& t, float* re, float* im, float* spr, float* spi, float* lm, float floor2, float dbScale) {
+  frontS3<__m512>(t, re, im, spr, spi, lm, floor2, dbScale);
+}
+void pairs(const float* lm, int c0, int os, float* pb) { frontPairs<__m512>(lm, c0, os, pb); }
+void s4(const float* xb, const FrontTables& t, const float* spr, const float* spi, float* re, float* im, float* env) {
+  frontS4<__m512>(xb, t, spr, spi, re, im, env);
+}
+
+void sos16(const float* coef, int nsec, const float* x, float* y, int n) {
   switch (nsec) {
-    case 1: sos<1>(coef, xa, xb, y, n); break;
-    case 2: sos<2>(coef, xa, xb, y, n); break;
-    case 3: sos<3>(coef, xa, xb, y, n); break;
-    case 4: sos<4>(coef, xa, xb, y, n); break;
-    case 5: sos<5>(coef, xa, xb, y, n); break;
-    case 6: sos<6>(coef, xa, xb, y, n); break;
-    case 7: sos<7>(coef, xa, xb, y, n); break;
-    default: sos<8>(coef, xa, xb, y, n); break;
+    case 1: sos<1>(coef, x, y, n); break;
+    case 2: sos<2>(coef, x, y, n); break;
+    case 3: sos<3>(coef, x, y, n); break;
+    case 4: sos<4>(coef, x, y, n); break;
+    case 5: sos<5>(coef, x, y, n); break;
+    case 6: sos<6>(coef, x, y, n); break;
+    case 7: sos<7>(coef, x, y, n); break;
+    default: sos<8>(coef, x, y, n); break;
   }
 }
 
-void nlmsPairs(int M, const float* rb, long rbStride, const float* y, float* e, long yStride, float* w, int n,
-               float mu, double eps, int pairs) {
-  if (pairs == 2) {
+void nlms16(int M, const float* rb, long rbStride, const float* y, float* e, long yStride, float* w, int n, float mu,
+            double eps, int groups) {
+  if (groups == 2) {
     if (M == 16) nlms<16, 2>(M, rb, rbStride, y, e, yStride, w, n, mu, eps);
     else nlms<0, 2>(M, rb, rbStride, y, e, yStride, w, n, mu, eps);
   } else {
-    for (int p = 0; p < pairs; ++p) {
+    for (int p = 0; p < groups; ++p) {
       if (M == 16) nlms<16, 1>(M, rb + p * rbStride, rbStride, y + p * yStride, e + p * yStride, yStride, w + p * M * 16, n, mu, eps);
       else nlms<0, 1>(M, rb + p * rbStride, rbStride, y + p * yStride, e + p * yStride, yStride, w + p * M * 16, n, mu, eps);
     }

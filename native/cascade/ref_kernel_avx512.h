@@ -1,10 +1,12 @@
-// AVX-512 (F + DQ) versions of the two sequential recurrences of the reference cascade: the SOS
-// band-pass (S5) and the NLMS canceller (S6), 16 lines per vector. Only called after a runtime CPU
-// check (cpuHasAvx512()); the .cc is compiled for AVX-512 via a pragma and shares no inline code with
-// the rest of the addon (plain pointers in, nothing from the standard library), so no AVX-512
-// instruction can leak into code that runs on an AVX2-only CPU.
+// AVX-512 (F + DQ) versions of the per-block work of the reference cascade, 16 lines per vector:
+// S2-S4 (front.h instantiated for __m512), the SOS band-pass (S5) and the NLMS canceller (S6).
+// Only called after a runtime CPU check (cpuHasAvx512()); the .cc is compiled for AVX-512 via a
+// pragma and shares no inline code with the rest of the addon (plain pointers and a POD in, nothing
+// from the standard library), so no AVX-512 instruction can leak into code run on an AVX2-only CPU.
 #pragma once
 #include <cstdint>
+
+#include "front_tables.h"
 
 namespace specula {
 namespace avx512 {
@@ -12,20 +14,23 @@ namespace avx512 {
 /** True when the CPU and OS support AVX-512F and AVX-512DQ. */
 bool cpuHasAvx512();
 
-/**
- * S5 for two 8-line blocks at once. xa, xb: interleaved 8-lane blocks (row n at x + 8n);
- * y: 16-lane rows (row n at y + 16n; lanes 0-7 from xa, 8-15 from xb). coef: 5 floats per section
- * (b0 b1 b2 a1 a2), 1 <= nsec <= 8.
- */
-void sosPair(const float* coef, int nsec, const float* xa, const float* xb, float* y, int n);
+/** front.h kernels for 16-lane blocks (see there). */
+void window(const float* xb, const FrontTables& t, float* out);
+void pack(const float* xb, const FrontTables& t, float* re, float* im);
+void s3(const FrontTables& t, float* re, float* im, float* spr, float* spi, float* lm, float floor2, float dbScale);
+void pairs(const float* lm, int c0, int os, float* pb);
+void s4(const float* xb, const FrontTables& t, const float* spr, const float* spi, float* re, float* im, float* env);
+
+/** S5 on a 16-lane block: x, y rows of 16. coef: 5 floats per section (b0 b1 b2 a1 a2), 1 <= nsec <= 8. */
+void sos16(const float* coef, int nsec, const float* x, float* y, int n);
 
 /**
- * S6 for `pairs` 16-lane groups, advanced together. Group p: reference rows at rb + p*rbStride
+ * S6 for `groups` 16-lane blocks, advanced together. Block p: reference rows at rb + p*rbStride
  * (row n+M holds r[n]; rows 0..M-1 and M+N are zero), input/output rows at y/e + p*yStride,
  * weights at w + p*M*16. mu, eps as in the definition; energy kept exactly in double.
  */
-void nlmsPairs(int M, const float* rb, long rbStride, const float* y, float* e, long yStride, float* w, int n,
-               float mu, double eps, int pairs);
+void nlms16(int M, const float* rb, long rbStride, const float* y, float* e, long yStride, float* w, int n, float mu,
+            double eps, int groups);
 
 }  // namespace avx512
 }  // namespace specula

@@ -1,6 +1,6 @@
-// Small AVX2 helpers shared by the fast-path kernels: 8x8 transposes between the row-major frame
-// layout (line-contiguous) and the "8 lines interleaved" layout the kernels work in, and a
-// vectorised 10*log10. Everything here is inline and allocation-free.
+// Small AVX2 helpers of the fast-path kernel: 8x8 transposes between the row-major frame layout
+// (line-contiguous) and the interleaved layout the kernels work in (row n = sample n of 8 or 16
+// lines). Everything here is inline, internal, and allocation-free.
 #pragma once
 #include <immintrin.h>
 #include <cstdint>
@@ -59,34 +59,6 @@ static inline void storeRows(const float* src, int count, T* dst, long stride, i
   }
   for (; n0 < count; ++n0)
     for (int lane = 0; lane < nl; ++lane) dst[lane * stride + n0] = static_cast<T>(src[n0 * rs + lane]);
-}
-
-/**
- * 10*log10(p) for p > 0 (normal floats). log(m) via 2*atanh((m-1)/(m+1)) with m in
- * [sqrt(1/2), sqrt(2)), series to s^9: relative error of ln(m) < 2e-9, so the result is limited by
- * float32 rounding (|error| < ~1e-5 dB at 120 dB).
- */
-static inline __m256 tenLog10(__m256 p) {
-  const __m256i bits = _mm256_castps_si256(p);
-  __m256i e = _mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(127));
-  __m256 m = _mm256_castsi256_ps(
-      _mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007FFFFF)), _mm256_set1_epi32(0x3F800000)));
-  // fold m into [sqrt(1/2), sqrt(2))
-  const __m256 big = _mm256_cmp_ps(m, _mm256_set1_ps(1.41421356f), _CMP_GE_OQ);
-  m = _mm256_blendv_ps(m, _mm256_mul_ps(m, _mm256_set1_ps(0.5f)), big);
-  e = _mm256_sub_epi32(e, _mm256_castps_si256(big));  // big lanes are -1 as int: e += 1
-  const __m256 one = _mm256_set1_ps(1.0f);
-  const __m256 s = _mm256_div_ps(_mm256_sub_ps(m, one), _mm256_add_ps(m, one));
-  const __m256 s2 = _mm256_mul_ps(s, s);
-  __m256 poly = _mm256_set1_ps(1.0f / 9.0f);
-  poly = _mm256_fmadd_ps(poly, s2, _mm256_set1_ps(1.0f / 7.0f));
-  poly = _mm256_fmadd_ps(poly, s2, _mm256_set1_ps(1.0f / 5.0f));
-  poly = _mm256_fmadd_ps(poly, s2, _mm256_set1_ps(1.0f / 3.0f));
-  poly = _mm256_fmadd_ps(poly, s2, one);
-  const __m256 lnm = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(2.0f), s), poly);
-  const __m256 ln2 = _mm256_set1_ps(0.693147180559945f);
-  const __m256 ln = _mm256_fmadd_ps(_mm256_cvtepi32_ps(e), ln2, lnm);
-  return _mm256_mul_ps(ln, _mm256_set1_ps(4.342944819032518f));  // 10/ln(10)
 }
 
 }  // namespace specula

@@ -193,7 +193,8 @@ RingWriter::RingWriter(const RingSpec& spec) {
   Register(name_);
 }
 
-RingWriter::~RingWriter() { Close(false); }
+// A writer dropped without close() (e.g. its JS object collected) can never publish again: unlink.
+RingWriter::~RingWriter() { Close(true); }
 
 void RingWriter::WaitForAck(uint64_t seq) {
   RingHeader* h = hdr();

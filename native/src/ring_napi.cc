@@ -128,6 +128,7 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
                         InstanceAccessor<&Consumer::PayloadBytes>("payloadBytes"), InstanceAccessor<&Consumer::OwnerPid>("ownerPid"),
                         InstanceMethod<&Consumer::ReadLatest>("readLatest"), InstanceMethod<&Consumer::ReadNext>("readNext"),
                         InstanceMethod<&Consumer::Wait>("wait"), InstanceMethod<&Consumer::WaitRead>("waitRead"),
+                        InstanceMethod<&Consumer::WaitSync>("waitSync"),
                         InstanceMethod<&Consumer::Ack>("ack"), InstanceMethod<&Consumer::LatestSeq>("latestSeq"),
                         InstanceMethod<&Consumer::HeartbeatAge>("heartbeatAgeMs"), InstanceMethod<&Consumer::Status>("status"),
                         InstanceMethod<&Consumer::Close>("close")});
@@ -267,6 +268,17 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
     if (t < 0 || t > kMaxWaitMs) throw Napi::RangeError::New(env, "timeoutMs: must be 0..3600000 (every wait has a deadline)");
     StartWait(info, 2, t, after, false);
     return env.Undefined();
+  }
+
+  /** Blocking variant for dedicated consumer threads/processes: sleeps on the futex right here. */
+  Napi::Value WaitSync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    RingReader& r = R(env, "waitSync");
+    if (outstanding_) throw Napi::Error::New(env, "waitSync: an async wait is outstanding on this consumer");
+    const uint64_t after = static_cast<uint64_t>(ArgInt(info[0], "afterSeq", 0, 9007199254740991ll));
+    const double t = ArgNumber(info[1], "timeoutMs");
+    if (t < 0 || t > kMaxWaitMs) throw Napi::RangeError::New(env, "timeoutMs: must be 0..3600000 (every wait has a deadline)");
+    return Napi::Number::New(env, r.WaitFor(after, MonotonicNs() + static_cast<uint64_t>(t * 1e6), nullptr));
   }
 
   Napi::Value WaitRead(const Napi::CallbackInfo& info) {

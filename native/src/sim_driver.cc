@@ -6,9 +6,10 @@
 // Sequence numbers follow the device clock: frame k of a channel has seq k+1. A stalled channel
 // (fault switch) keeps counting without emitting, so consumers see a source gap when it recovers;
 // a paused device freezes its clock (no gap on resume) but keeps heart-beating. A device that falls
-// more than a period behind skips ahead (source gap) instead of queueing.
+// further behind than its buffer (4 frames or 100 ms) skips ahead (source gap) instead of queueing.
 #include "sim_driver.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -130,6 +131,7 @@ class SimDevice final : public specula_driver {
 
   void Run() {
     const uint64_t period = static_cast<uint64_t>(1e9 / fps_);
+    const uint64_t fifo = std::max<uint64_t>(4 * period, 100000000ull);  // device buffer: 4 frames or 100 ms
     const uint32_t M = static_cast<uint32_t>(chans_.size());
     uint64_t base = MonotonicNs();  // device clock origin; shifted while paused
     uint64_t k = 0;                 // frame index of the next round
@@ -159,9 +161,10 @@ class SimDevice final : public specula_driver {
         cv_.wait_for(lk, std::chrono::nanoseconds(wait));
         continue;
       }
-      if (now > due + period) {
-        // More than a frame period late (machine overloaded): skip the missed rounds. The
-        // skipped frames were "acquired" but lost, so sequences jump (source gap).
+      if (now > due + fifo) {
+        // Later than the device's buffer can absorb (machine overloaded): skip the missed rounds.
+        // Those frames were acquired but lost, so sequences jump (source gap). Within the buffer
+        // depth the late frames are emitted back to back, as a device draining its FIFO would.
         const uint64_t behind = (now - due) / period;
         k += behind;
         for (auto& c : chans_) c->next_seq += behind;

@@ -246,6 +246,8 @@ export class Supervisor {
     slot.lastHeartbeatAt = Date.now();
     switch (m.type) {
       case 'frame':
+        // The notice follows the publish by microseconds: a fresher last-frame time than heartbeats give.
+        slot.lastSentNs = this.o.nowNs();
         for (const cb of this.frameCbs) cb(slot.channel, m.seq);
         break;
       case 'heartbeat':

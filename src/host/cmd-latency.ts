@@ -39,6 +39,7 @@ options:
   --renderer DIR      built renderer to serve (default out/renderer)
   --chromium PATH     browser binary (default /usr/bin/chromium)
   --headed            show the browser window (needs a display)
+  --screenshot        also save DIR/workbench.png (the workbench with the latency panel, at the end)
 test knobs (fake source only, to check the measurement against known delays):
   --test-driver-offset-ms MS   acquisition stamped MS before the ring write
   --test-relay-delay-ms MS     frames held MS after "sent" (shows in sent→received)
@@ -59,6 +60,7 @@ export interface LatencyOptions {
   renderer: string | null;
   chromium: string;
   headed: boolean;
+  screenshot: boolean;
   test: { driverOffsetMs: number; relayDelayMs: number; cascadeMs: number; rendererSkewMs: number };
   delayChannels: number[] | null;
   help: boolean;
@@ -67,7 +69,7 @@ export interface LatencyOptions {
 export function parseLatencyArgs(argv: string[]): LatencyOptions {
   const o: LatencyOptions = {
     channels: 4, fps: 30, cascade: 'light', durationS: 10, warmupS: 3, budgetMs: 100, percentile: 99, reportDir: 'latency-report',
-    source: 'sim', renderer: null, chromium: '/usr/bin/chromium', headed: false,
+    source: 'sim', renderer: null, chromium: '/usr/bin/chromium', headed: false, screenshot: false,
     test: { driverOffsetMs: 0, relayDelayMs: 0, cascadeMs: 0, rendererSkewMs: 0 }, delayChannels: null, help: false,
   };
   const num = (flag: string, v: string | undefined, min: number, max: number, int = false) => {
@@ -114,6 +116,7 @@ export function parseLatencyArgs(argv: string[]): LatencyOptions {
       case '--renderer': o.renderer = str('a directory'); break;
       case '--chromium': o.chromium = str('a browser binary'); break;
       case '--headed': o.headed = true; break;
+      case '--screenshot': o.screenshot = true; break;
       case '--test-driver-offset-ms': o.test.driverOffsetMs = num(flag, val(), 0, 9999); break;
       case '--test-relay-delay-ms': o.test.relayDelayMs = num(flag, val(), 0, 9999); break;
       case '--test-cascade-ms': o.test.cascadeMs = num(flag, val(), 0, 9999); break;
@@ -214,7 +217,10 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
   if (!existsSync(o.chromium)) throw new Error(`no browser at ${o.chromium} (apt-get install chromium, or pass --chromium PATH)`);
   const { startWebServer } = await import('./server/web-server');
   const { newToken } = await import('./server/token');
-  const { chromium } = await import('playwright-core');
+  // Resolved at run time, not bundled: playwright-core reads its own package files (a dev tool
+  // dependency, present wherever `specula latency` runs: CI and development checkouts).
+  const playwright = 'playwright-core';
+  const { chromium } = (await import(/* @vite-ignore */ playwright)) as typeof import('playwright-core');
 
   const latency = new LatencyService();
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -295,6 +301,7 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
     const report = buildReport(latency.ledger, tEnd, config, machineInfo(`Chromium ${browser.version()} (headless${o.headed ? ' off' : ''})`), extra);
     if (syncCheck) report.syncCheck = syncCheck;
     const paths = writeReport(o.reportDir, report);
+    if (o.screenshot) await page.screenshot({ path: join(o.reportDir, 'workbench.png') });
     return { report, paths, exitCode: report.verdict.pass ? 0 : 1 };
   } finally {
     for (const c of cleanups.reverse()) {

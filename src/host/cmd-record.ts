@@ -6,6 +6,7 @@ import { fmtBytes, numOpt, parseArgs, parseDuration, runCommand, strOpt, UsageEr
 import { recordSim } from '../engine/record/sim-session';
 import type { Compression } from '../engine/record/compression';
 import { loadNative } from '../native/load';
+import { findPresetDir, loadCascadeArg } from './server/presets';
 
 const USAGE = `usage: specula record --duration T --out FILE.mcap [options]
 
@@ -18,11 +19,12 @@ const USAGE = `usage: specula record --duration T --out FILE.mcap [options]
   --seed N            simulator seed (default 12345)
   --no-reference      no hum reference channel
   --compression none|lz4   chunk compression (default none)
-  --note TEXT         operator note stored in the file`;
+  --note TEXT         operator note stored in the file
+  --cascade P|FILE    cascade preset or JSON stored as each optical channel's cascade`;
 
 export async function main(argv: string[]): Promise<number> {
   return runCommand('record', USAGE, async () => {
-    const a = parseArgs(argv, ['duration', 'out', 'channels', 'only', 'fps', 'lines', 'samples', 'seed', 'compression', 'note'], ['no-reference', 'help']);
+    const a = parseArgs(argv, ['duration', 'out', 'channels', 'only', 'fps', 'lines', 'samples', 'seed', 'compression', 'note', 'cascade'], ['no-reference', 'help']);
     if (a.opts.has('help')) { console.log(USAGE); return 0; }
     if (a.positional.length) throw new UsageError(`unexpected argument ${a.positional[0]}`);
     const out = strOpt(a, 'out');
@@ -46,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
         fps: numOpt(a, 'fps', DEFAULT_FPS, { min: 0.1, max: 1000 }), lines: numOpt(a, 'lines', DEFAULT_LINES, { int: true, min: 1 }),
         samples: numOpt(a, 'samples', DEFAULT_SAMPLES, { int: true, min: 1 }), seed: numOpt(a, 'seed', 12345, { int: true, min: 0 }),
         reference: !a.opts.has('no-reference'), only, compression, note: strOpt(a, 'note'), abort,
+        cascade: strOpt(a, 'cascade') ? loadCascadeArg(findPresetDir(), strOpt(a, 'cascade')!) : undefined,
         onProgress: (s) => console.log(`recording ${(s.elapsedMs / 1000).toFixed(1)} s  ${fmtBytes(s.bytes)}  frames ${s.framesRecorded}  dropped ${s.framesDropped}`),
       });
       console.log(`${out}: ${fin.state}, ${(fin.elapsedMs / 1000).toFixed(1)} s, ${fmtBytes(fin.bytes)}, ${fin.framesRecorded} frames, ${fin.framesDropped} dropped (${fin.channels.map((c) => `ch${c.channel}:${c.recorded}/${c.dropped}`).join(' ')})`);

@@ -41,14 +41,26 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const presetDir = findPresetDir();
-  const cascade = loadCascadeArg(presetDir, opts.cascade);
+  let cascade;
+  try {
+    cascade = loadCascadeArg(presetDir, opts.cascade);
+  } catch (e) {
+    console.error(`specula serve: --cascade ${opts.cascade}: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
   const root = opts.renderer ? resolve(opts.renderer) : findRenderer();
   if (!root || !existsSync(join(root, 'index.html'))) {
     console.error('specula serve: the renderer is not built (no out/renderer/index.html): run `npm run build` first');
     return 2;
   }
 
-  const engine = await Engine.start({ channels: opts.channels, fps: opts.fps, cascade, testHooks: opts.testHooks, ...(opts.processor ? { processor: opts.processor } : {}) });
+  let engine: Engine;
+  try {
+    engine = await Engine.start({ channels: opts.channels, fps: opts.fps, cascade, testHooks: opts.testHooks, ...(opts.processor ? { processor: opts.processor } : {}) });
+  } catch (e) {
+    console.error(`specula serve: the engine did not start: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
   const host = new EngineHost(engine, { mode: 'web', budgetMs: opts.budgetMs, presetDir, cascade, relayFrames: true });
   // Other areas' calls: the latency ledger (renderer acks, panel snapshots).
   host.extend(latencyHandlers(new LatencyService()));

@@ -130,6 +130,12 @@ export interface RingConsumer {
    * `cb` runs (lowest hand-off latency). Do not touch or transfer the three arrays until `cb` runs.
    */
   waitRead(header: Uint8Array, payload: ArrayBufferView, info: Float64Array, timeoutMs: number, cb: (status: ReadStatus) => void): void;
+  /**
+   * Blocking wait on the calling thread (no callback, no waiter thread): returns Frame, Timeout,
+   * ProducerDead or Closed. Only for threads/processes that do nothing else (benchmarks, a
+   * dedicated recorder worker): it blocks the JS event loop for up to `timeoutMs`.
+   */
+  waitSync(afterSeq: number, timeoutMs: number): ReadStatus;
   /** Acknowledge frames up to `seq` to a producer in lossless mode (no effect otherwise). */
   ack(seq: number): void;
   /** Latest published sequence (0 before the first frame). */

@@ -1,6 +1,7 @@
 /**
  * Typed contract and loader of the fast-path addon `build/Release/specula_cascade.node`
- * (C++ in `native/cascade/`, one fused AVX2/FMA float32 kernel of the reference cascade S1–S7).
+ * (C++ in `native/cascade/`, one fused float32 SIMD kernel of the reference cascade S1–S7: AVX2+FMA,
+ * 8 lines per vector, or AVX-512F/DQ, 16 lines per vector, chosen at run time from the CPU).
  * Only `cascade-fast.ts` uses it; everybody else goes through `createFastProcessor()`.
  */
 import { existsSync } from 'node:fs';
@@ -62,6 +63,12 @@ export interface RefCascade {
   run(raw: Uint16Array, ref: Uint16Array, mask: number, stageMs: Float64Array, totalMs?: Float64Array): void;
   /** Kernel stage k (S1..S7) reports into `stageMs[order[k]]` (default: identity). */
   setStageOrder(order: readonly number[]): void;
+  /**
+   * "avx512" when S2–S6 run 16 lines per AVX-512 vector, "avx2" (8 lines) otherwise. Chosen at construction
+   * from the CPU; `SPECULA_CASCADE_ISA=avx2` in the environment forces "avx2" (tests use it to
+   * check that both give identical results).
+   */
+  isa(): 'avx2' | 'avx512';
   /** Free the kernel's buffers now (the object is unusable afterwards). */
   dispose(): void;
 }

@@ -218,6 +218,34 @@ describe.runIf(cpuOk)('fast path (native/cascade)', () => {
     }, 60_000);
   });
 
+  it('AVX-512 and AVX2 kernels give bit-identical results (when the CPU has AVX-512)', () => {
+    const { raw, ref } = synthFrame(43, 512, 9);
+    const spec = referenceSpec();
+    spec.input.lines = 43;
+    spec.input.samples = 512;
+    spec.stages[6].params = { sampleEnd: 256, lines: 40, samples: 128, lo: 40, hi: 120 };
+    const run = (isa: string | undefined) => {
+      const prev = process.env.SPECULA_CASCADE_ISA;
+      if (isa) process.env.SPECULA_CASCADE_ISA = isa;
+      else delete process.env.SPECULA_CASCADE_ISA;
+      try {
+        const p = createFastProcessor();
+        expect(p.configure(spec)).toEqual({ ok: true });
+        p.keepIntermediates(true);
+        p.run({ input: raw, aux: { ref } });
+        return p;
+      } finally {
+        if (prev === undefined) delete process.env.SPECULA_CASCADE_ISA;
+        else process.env.SPECULA_CASCADE_ISA = prev;
+      }
+    };
+    const forced = run('avx2');
+    expect(forced.isa).toBe('avx2');
+    const auto = run(undefined);
+    expect(['avx2', 'avx512']).toContain(auto.isa);
+    for (const s of ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's7.dec']) expect(Array.from(auto.stage(s).data), s).toEqual(Array.from(forced.stage(s).data));
+  });
+
   describe('processor contract', () => {
     const { raw, ref } = synthFrame(600, 1024, 3);
 

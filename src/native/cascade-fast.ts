@@ -1,6 +1,7 @@
 /**
  * The compiled fast path: a `CascadeProcessor` (src/cascade/processor.ts) backed by the fused
- * AVX2/FMA float32 kernel in `native/cascade/` (addon `specula_cascade`).
+ * float32 SIMD kernel in `native/cascade/` (addon `specula_cascade`; AVX2+FMA, or AVX-512 when the
+ * CPU has it — bit-identical results either way).
  *
  * Scope: cascades with the topology of `resources/cascades/reference.json` (S1–S7 of
  * reference-cascade.md), whatever their stage ids, file order and parameter values within what the
@@ -259,6 +260,11 @@ class FastProcessor implements CascadeProcessor {
     return d;
   }
 
+  /** Instruction set of the active kernel ('avx2' | 'avx512'), null when not configured. */
+  get isa(): 'avx2' | 'avx512' | null {
+    return this.c?.kernel.isa() ?? null;
+  }
+
   /** Stage refs with data, in run order (main outputs and ports). */
   stageRefs(): string[] {
     const c = this.c;
@@ -285,7 +291,7 @@ function checkFrame(a: unknown, lines: number, samples: number, what: string): U
   return a;
 }
 
-/** The compiled (AVX2/FMA, float32) processor. `configure()` explains when it cannot run a cascade. */
-export function createFastProcessor(): CascadeProcessor & { keepIntermediates(on: boolean): void; stageRefs(): string[] } {
+/** The compiled (float32 SIMD) processor. `configure()` explains when it cannot run a cascade. */
+export function createFastProcessor(): CascadeProcessor & { keepIntermediates(on: boolean): void; stageRefs(): string[]; readonly isa: 'avx2' | 'avx512' | null } {
   return new FastProcessor();
 }

@@ -156,6 +156,35 @@ describe('ring (one process)', () => {
   });
 });
 
+describe('ring lossless mode', () => {
+  it('publish waits for the consumer ack when all slots are unacknowledged; waitSync blocks in place', () => {
+    const name = ringName(prefix, 50);
+    const p = n.createRing({ name, channel: 0, lines: 1, samples: 16, dtype: DType.U8, slots: 3, lossless: true, losslessTimeoutMs: 150 });
+    const c = n.openRing(name);
+    const buf = new Uint8Array(16);
+    const hdr = new Uint8Array(64);
+    const info = new Float64Array(READ_INFO_LENGTH);
+    let t = Date.now();
+    expect(c.waitSync(0, 40)).toBe(ReadStatus.Timeout);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(35);
+    for (let i = 0; i < 3; i++) p.publish(buf, 0);
+    expect(c.waitSync(0, 1000)).toBe(ReadStatus.Frame);
+    // All 3 slots hold unacknowledged frames: the 4th publish waits out its 150 ms timeout.
+    t = Date.now();
+    p.publish(buf, 0);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(120);
+    // Read in order from the oldest intact frame, acknowledging each: publishing is immediate again.
+    expect(c.readNext(hdr, buf, info)).toBe(ReadStatus.Frame);
+    expect(info[ReadInfo.seq]).toBe(2); // frame 1 was overwritten when the wait timed out
+    c.ack(info[ReadInfo.seq]);
+    t = Date.now();
+    p.publish(buf, 0);
+    expect(Date.now() - t).toBeLessThan(100);
+    c.close();
+    p.close();
+  });
+});
+
 describe('ring (processes)', () => {
   it('never returns a torn frame under a concurrent writer in another process', async () => {
     const name = ringName(prefix, 100);

@@ -226,6 +226,11 @@ export class ClockSyncEstimator {
     return this.best ? { ...this.best } : null;
   }
 
+  /** The offset alone (NaN before the first exchange); allocation-free, for per-frame use. */
+  offsetNs(): number {
+    return this.best ? this.best.offsetNs : NaN;
+  }
+
   /** Renderer ns → engine ns; throws before the first exchange (a stamp must never be guessed). */
   toEngineNs(rendererNs: number): number {
     if (!this.best) throw new Error('clock sync: no ping exchange completed yet');
@@ -391,7 +396,9 @@ export function judge(s: Pick<LatencySnapshot, 'channels' | 'overall'>, budgetMs
     const e2e = c.segments[E2E_SEGMENT];
     if (c.presented === 0 || e2e.count === 0) reasons.push(`channel ${c.channel}: no presented frame`);
     else if (percentileOf(e2e, percentile) > budgetMs) reasons.push(`channel ${c.channel}: p${percentile} ${percentileOf(e2e, percentile).toFixed(1)} ms > budget ${budgetMs} ms`);
-    if (c.accounting.unaccounted > 0) reasons.push(`channel ${c.channel}: ${c.accounting.unaccounted} frame(s) lost without being counted`);
+    if (c.accounting.unaccounted > 0) {
+      reasons.push(`channel ${c.channel}: ${c.accounting.unaccounted} frame(s) lost without being counted${c.accounting.exact ? '' : ' (per-frame deltas only: the worker wrote no cumulative counters and the hops that dropped frames did not carry them)'}`);
+    }
   }
   return { pass: reasons.length === 0, reasons };
 }

@@ -70,7 +70,9 @@ export type ReplayCommand =
   | { op: 'step'; frames: number }
   | { op: 'loop'; range: { startNs: number; endNs: number } | null }
   | { op: 'start' }
-  | { op: 'end' };
+  | { op: 'end' }
+  /** Publish the current frames again (after a cascade change while paused: same frames reprocessed). */
+  | { op: 'refresh' };
 
 /** A recording file the engine can see. */
 export interface RecordingFileInfo {

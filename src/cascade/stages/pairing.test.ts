@@ -1,6 +1,6 @@
 /**
- * Stages that process several lines at once (sosfilt: 4 interleaved, bit-exact; hilbert: 2 per complex
- * FFT, equal to rounding) must give the same result for a line whatever its neighbours and whether it
+ * Stages that process several lines at once (sosfilt: 4 interleaved, bit-exact; hilbert and rfft: 2 per
+ * complex FFT, equal to rounding) must give the same result for a line whatever its neighbours and whether it
  * falls in a full group or the remainder.
  */
 import { describe, expect, it } from 'vitest';
@@ -21,6 +21,8 @@ const close = (a: number[], b: number[], tol: number) => {
 for (const [type, params, tol] of [
   ['sosfilt', { order: 4, cutoff: [0.05, 0.6], btype: 'bandpass' }, 0],
   ['hilbert', { output: 'envelope' }, 1e-13],
+  ['rfft', { output: 'logmag' }, 1e-13],
+  ['rfft', { output: 'complex', nfft: 128 }, 1e-13],
   ['hilbert', { output: 'analytic' }, 1e-13],
 ] as const) {
   describe(`${type} ${JSON.stringify(params)}`, () => {

@@ -70,7 +70,7 @@ export function histogramSvg(title: string, buckets: number[], budgetMs?: number
   }
   if (budgetMs && budgetMs > 0) hi = Math.max(hi, budgetMs * 1.05);
   const l0 = Math.floor(Math.log10(lo));
-  const l1 = Math.ceil(Math.log10(hi));
+  const l1 = Math.max(l0 + 1, Math.ceil(Math.log10(hi))); // at least one decade (all values < 1 µs)
   const N = 60;
   const bins = new Float64Array(N);
   for (let i = 0; i < buckets.length; i += 3) {

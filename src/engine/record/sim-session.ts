@@ -21,6 +21,8 @@ export interface SimRecordOptions {
   only?: number[];
   compression?: Compression;
   note?: string;
+  /** Cascade (spec JSON) stored for every optical channel. */
+  cascade?: unknown;
   /** Called about once a second with the recorder status. */
   onProgress?: (s: RecorderStatus) => void;
   /** Resolves early when aborted (SIGINT). */
@@ -33,7 +35,8 @@ export async function recordSim(native: NativeModule, o: SimRecordOptions): Prom
   const all = [...Array.from({ length: o.channels }, (_, i) => i), ...(o.reference ? [REFERENCE_CHANNEL_ID] : [])];
   const ids = o.only ?? all;
   for (const id of ids) if (!all.includes(id)) throw new Error(`channel ${id} is not produced by the device (channels: ${all.join(', ')})`);
-  const dev = native.createSimDevice({ prefix, channels: o.channels, lines: o.lines, samples: o.samples, fps: o.fps, seed: o.seed, reference: o.reference });
+  // 16 slots: the recorder reads in order (readNext) and can catch up on ~0.5 s of event-loop stall.
+  const dev = native.createSimDevice({ prefix, channels: o.channels, lines: o.lines, samples: o.samples, fps: o.fps, seed: o.seed, reference: o.reference, slots: 16 });
   const consumers: RingConsumer[] = [];
   let rec: Recorder | null = null;
   try {
@@ -42,6 +45,7 @@ export async function recordSim(native: NativeModule, o: SimRecordOptions): Prom
       path: o.out, sources: consumers, referenceChannels: new Set([REFERENCE_CHANNEL_ID]),
       labels: new Map(ids.map((id) => [id, id === REFERENCE_CHANNEL_ID ? 'reference' : `ch${id}`])),
       appVersion: appVersion(), operatorNote: o.note ?? '', compression: o.compression,
+      channelExtra: new Map(ids.map((id) => [id, { label: id === REFERENCE_CHANNEL_ID ? 'reference' : `ch${id}`, cascade: id === REFERENCE_CHANNEL_ID ? null : (o.cascade ?? null) }])),
       device: { kind: 'sim', channels: o.channels, lines: o.lines, samples: o.samples, fps: o.fps, seed: o.seed, reference: o.reference },
     });
     dev.start();

@@ -156,6 +156,7 @@ export function createRecordReplayService(deps: RecordReplayDeps): RecordReplayS
         case 'loop': r.setLoop(cmd.range); break;
         case 'start': await r.toStart(); break;
         case 'end': await r.toEnd(); break;
+        case 'refresh': await r.refresh(); break;
         default: throw new Error(`replay.control: unknown op ${JSON.stringify((cmd as { op?: unknown })?.op)}`);
       }
       return r.state();

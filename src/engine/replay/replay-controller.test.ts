@@ -59,6 +59,9 @@ describe('replay controller', () => {
     await c.seek(13 * 10 * MS + 5000);
     expect(c.state().frameIndex).toBe(13);
     expect(lastOf(sink, 255)).toBe(word(255, 13));
+    const before = sink.frames.length;
+    await c.refresh(); // same frames again, e.g. after a cascade change
+    expect(sink.frames.slice(before).map((f) => f.firstWord)).toEqual([word(0, 13), word(1, 13), word(255, 13)]);
     await c.step(-100); // clamps at the first frame
     expect(c.state().frameIndex).toBe(0);
     await c.toEnd();

@@ -165,6 +165,17 @@ export class ReplayController {
     });
   }
 
+  /**
+   * Publish the current frame of every channel again (e.g. after a channel's cascade changed while
+   * paused: the workers reprocess exactly the same frames).
+   */
+  refresh(): Promise<void> {
+    return this.#run(async () => {
+      const chans = this.recording.channels;
+      for (let k = 0; k < chans.length; k++) if (this.#last[k] >= 0) await this.#publish(k, chans[k], this.#last[k]);
+    });
+  }
+
   async close(): Promise<void> {
     this.#stopTimer();
     this.#state = 'closed';

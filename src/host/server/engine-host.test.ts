@@ -58,6 +58,35 @@ describe('EngineHost (the real Engine behind the bridge)', () => {
     expect(await dispatchCall(h.handlers, 'cascade.get', { channel: 1 })).toMatchObject({ ok: true, result: { spec: { name: 'other' } } });
   });
 
+  it('coalesces health bursts to a few events per second, newest wins', async () => {
+    vi.useFakeTimers();
+    try {
+      const e = fakeEngine();
+      const h = new EngineHost(e as unknown as Engine, { mode: 'web', presetDir: null, cascade: spec, relayFrames: true });
+      const got: unknown[] = [];
+      h.onEvent((n, d) => n === 'health' && got.push(d));
+      const hl = (n: number, state = 'running', pid = 7) => [{ channel: 0, state, pid, n }];
+      for (let i = 0; i < 50; i++) e.healthCbs[0](hl(i));
+      await vi.advanceTimersByTimeAsync(1);
+      expect(got.map((g: any) => g[0].n)).toEqual([0, 49]); // first (new states) at once, then newest
+      for (let i = 50; i < 100; i++) {
+        e.healthCbs[0](hl(i));
+        await vi.advanceTimersByTimeAsync(10); // 100 reports/s for 0.5 s
+      }
+      await vi.advanceTimersByTimeAsync(300);
+      expect(got.length).toBeLessThanOrEqual(5);
+      expect((got[got.length - 1] as any)[0].n).toBe(99);
+      // A process going down and coming back is never coalesced away.
+      got.length = 0;
+      e.healthCbs[0](hl(100, 'down', 7));
+      e.healthCbs[0](hl(101, 'running', 8));
+      expect(got.map((g: any) => g[0].state)).toEqual(['down', 'running']);
+      h.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('lists and loads presets from resources/cascades, refusing paths', async () => {
     const e = fakeEngine();
     const h = new EngineHost(e as unknown as Engine, { mode: 'web', presetDir: findPresetDir(), cascade: spec, relayFrames: false });

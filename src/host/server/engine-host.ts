@@ -4,6 +4,7 @@
  * half, by Electron main.
  */
 import type { BridgeEventName, BridgeEvents, BridgeHandlers, CascadeState, ChannelInfo, EngineState } from '../../shared/bridge';
+import type { ChannelHealth } from '../../shared/health';
 import type { CascadeSpec } from '../../shared/cascade-spec';
 import type { Engine } from '../../engine/engine';
 import type { BridgeHost, FrameLease } from './bridge-host';
@@ -24,6 +25,9 @@ export interface EngineHostOptions {
 
 type Listener = (name: BridgeEventName, data: unknown) => void;
 
+/** Minimum interval between two `health` events, ms (a state change still shows within it). */
+export const HEALTH_MS = 250;
+
 /** Engine methods the host uses beyond the common facade, when this engine has them. */
 interface OptionalEngineApi {
   startChannel?: (channel: number) => Promise<void>;
@@ -37,11 +41,40 @@ export class EngineHost implements BridgeHost {
   private readonly cascades = new Map<number, CascadeSpec>();
   private readonly state: EngineState;
   private readonly offHealth: () => void;
+  private pendingHealth: ChannelHealth[] | null = null;
+  private healthTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastHealthAt = 0;
+  private lastStates = '';
 
   constructor(private readonly engine: Engine, private readonly o: EngineHostOptions) {
     for (const ch of engine.info.channels) this.cascades.set(ch, o.cascade);
     this.state = { running: true, paused: false, stalled: [], mode: o.mode, budgetMs: o.budgetMs ?? 100, source: 'simulator' };
-    this.offHealth = engine.onHealth((h) => this.emit('health', h));
+    // The engine reports health on every state change and heartbeat (tens per second with many
+    // channels); clients need a few per second: coalesce, newest wins, at most one per HEALTH_MS.
+    this.offHealth = engine.onHealth((h) => {
+      this.pendingHealth = h;
+      // A process state change (down, restarting, running again) goes out at once.
+      const states = h.map((x) => `${x.channel}:${x.state}:${x.pid}`).join(',');
+      if (states !== this.lastStates) {
+        this.lastStates = states;
+        if (this.healthTimer) clearTimeout(this.healthTimer);
+        this.healthTimer = null;
+        this.lastHealthAt = Date.now();
+        this.pendingHealth = null;
+        this.emit('health', h);
+        return;
+      }
+      if (this.healthTimer) return;
+      const wait = Math.max(0, this.lastHealthAt + HEALTH_MS - Date.now());
+      this.healthTimer = setTimeout(() => {
+        this.healthTimer = null;
+        this.lastHealthAt = Date.now();
+        const latest = this.pendingHealth;
+        this.pendingHealth = null;
+        if (latest) this.emit('health', latest);
+      }, wait);
+      this.healthTimer.unref?.();
+    });
     const kill = o.kill ?? ((pid: number, sig: NodeJS.Signals) => process.kill(pid, sig));
     const ext = engine as unknown as OptionalEngineApi;
     const known = (ch: number) => {
@@ -169,6 +202,8 @@ export class EngineHost implements BridgeHost {
 
   close(): void {
     this.offHealth();
+    if (this.healthTimer) clearTimeout(this.healthTimer);
+    this.healthTimer = null;
     this.listeners.clear();
   }
 }

@@ -44,6 +44,11 @@ export class FakeRing implements RingConsumer {
     return this.seq;
   }
 
+  /** No threads in the fake: Frame when one newer than `afterSeq` exists, else Timeout at once. */
+  waitSync(afterSeq: number, _timeoutMs: number): ReadStatus {
+    return this.seq > afterSeq ? ReadStatus.Frame : ReadStatus.Timeout;
+  }
+
   readLatest(header: Uint8Array, payload: ArrayBufferView, info: Float64Array): ReadStatus {
     if (this.seq === 0 || this.seq === this.lastRead) return ReadStatus.NoNewFrame;
     header.set(this.header);

@@ -24,6 +24,9 @@ let ws: WebSocket | null = null;
 let url = '';
 let closedByPage = false;
 let retryMs = 250;
+/** Counters for diagnostics (readable with a debugger / Playwright `worker.evaluate`). */
+const stats = { received: 0, delivered: 0, dropped: 0, textMessages: 0 };
+(self as unknown as { __frameStats: typeof stats }).__frameStats = stats;
 
 function post(msg: FrameWorkerToPage, transfer?: Transferable[]): void {
   self.postMessage(msg, transfer ?? []);
@@ -31,12 +34,14 @@ function post(msg: FrameWorkerToPage, transfer?: Transferable[]): void {
 
 function deliver(channel: number, s: Slot, buf: ArrayBuffer): void {
   s.inFlight = true;
+  stats.delivered++;
   const dropped = s.dropped;
   s.dropped = 0;
   post({ type: 'frame', channel, buffer: buf, dropped }, [buf]);
 }
 
 function onBinary(buf: ArrayBuffer): void {
+  stats.received++;
   if (buf.byteLength < 64) return;
   const channel = new DataView(buf).getUint32(FH.channel, true);
   let s = slots.get(channel);
@@ -45,7 +50,10 @@ function onBinary(buf: ArrayBuffer): void {
     slots.set(channel, s);
   }
   if (s.inFlight) {
-    if (s.waiting) s.dropped++;
+    if (s.waiting) {
+      s.dropped++;
+      stats.dropped++;
+    }
     s.waiting = buf;
   } else {
     deliver(channel, s, buf);
@@ -62,6 +70,7 @@ function connect(): void {
   };
   sock.onmessage = (ev: MessageEvent) => {
     if (typeof ev.data === 'string') {
+      stats.textMessages++;
       try {
         post({ type: 'text', message: JSON.parse(ev.data) as WsServerMessage });
       } catch {

@@ -11,7 +11,7 @@ import { ClockSync } from './clock-sync';
 import { colormapRow } from './colormaps';
 import { acquiredMs, FrameStore, stampHop, type ChannelSlot } from './frame-store';
 import { GlDisplay, type TileDraw } from './gl-display';
-import { formatAge, STALE_PERIODS, tileSignal, type TileSignal } from './staleness';
+import { formatAge, nominalPeriodMs, STALE_PERIODS, tileSignal, type TileSignal } from './staleness';
 import { effectiveRange } from './window-level';
 
 /** DOM nodes of one tile that the controller writes (found once by data-role). */
@@ -35,6 +35,8 @@ interface TileView {
  */
 export const WATCHDOG_MS = 50;
 const HUD_MS = 200;
+/** How long a process outage stays on the tile at least, ms. */
+export const DOWN_LATCH_MS = 1000;
 
 export type PresentedListener = (channel: number, bytes: Uint8Array) => void;
 
@@ -224,11 +226,42 @@ export class DisplayController {
     return effectiveRange(this.ui.wlByChannel[ch], this.ui.wlGlobal, s?.dtype ?? 1, s?.vmin ?? 0, s?.vmax ?? 0);
   }
 
+  /** The frame period a channel is judged on (its delivered cadence within [nominal, 4× nominal]). */
+  periodOf(ch: number): number {
+    const nominal = nominalPeriodMs(this.ui.channels.find((c) => c.channel === ch)?.fps);
+    return this.store.has(ch) ? this.store.slot(ch).periodMs(nominal) : nominal;
+  }
+
+  /**
+   * Process outages are latched: a channel whose process was seen down/restarting (or whose pid
+   * changed: it was replaced between two health reports) keeps saying so until a frame arrived
+   * from the new process and at least DOWN_LATCH_MS passed, so a fast restart is still visible.
+   */
+  private readonly downSince = new Map<number, { at: number; pid: number | null; error: string | null }>();
+  private readonly lastPid = new Map<number, number | null>();
+
+  private noteHealth(ch: number, h: ChannelHealth | undefined, now: number): void {
+    if (!h) return;
+    const prevPid = this.lastPid.get(ch);
+    this.lastPid.set(ch, h.pid);
+    const replaced = prevPid !== undefined && prevPid !== null && h.pid !== null && h.pid !== prevPid;
+    if ((h.state === 'down' || h.state === 'restarting' || replaced) && !this.downSince.has(ch)) {
+      this.downSince.set(ch, { at: now, pid: prevPid ?? null, error: h.lastError });
+    }
+  }
+
   signalOf(ch: number, now: number): TileSignal {
-    const info = this.ui.channels.find((c) => c.channel === ch);
     const s = this.store.has(ch) ? this.store.slot(ch) : null;
     const h: ChannelHealth | undefined = this.ui.health[ch];
-    return tileSignal(now, s ? s.lastArrivalMs : -1, info?.fps ?? 30, h, this.ui.connected);
+    this.noteHealth(ch, h, now);
+    const sig = tileSignal(now, s ? s.lastArrivalMs : -1, this.periodOf(ch), h, this.ui.connected);
+    const down = this.downSince.get(ch);
+    if (down && sig.kind !== 'disconnected') {
+      const recovered = now - down.at >= DOWN_LATCH_MS && s !== null && s.lastArrivalMs > down.at && h?.state === 'running';
+      if (!recovered) return sig.kind === 'down' ? sig : { kind: 'down', state: 'restarting', error: h?.lastError ?? down.error };
+      this.downSince.delete(ch);
+    }
+    return sig;
   }
 
   private watchdogDueAt = 0;
@@ -252,8 +285,7 @@ export class DisplayController {
       if (!this.store.has(ch)) continue;
       const s = this.store.slot(ch);
       if (s.lastArrivalMs < 0) continue;
-      const fps = this.ui.channels.find((c) => c.channel === ch)?.fps ?? 30;
-      const due = s.lastArrivalMs + (STALE_PERIODS * 1000) / (fps > 0 ? fps : 30) + 1 - now;
+      const due = s.lastArrivalMs + STALE_PERIODS * this.periodOf(ch) + 1 - now;
       if (due > 0 && due < next) next = due;
     }
     return next;

@@ -68,6 +68,18 @@ describe('FrameStore', () => {
     expect(s.latencyQuantile(0.5)).toBeGreaterThan(60); // only the last 64 samples count
   });
 
+  it('judges a channel on the cadence it actually keeps, within [nominal, 4× nominal]', () => {
+    const st = new FrameStore();
+    const s = st.slot(0);
+    expect(s.periodMs(33.3)).toBe(33.3); // too few frames: nominal
+    for (let i = 0; i < 20; i++) st.put(frame(0, i + 1, i), 0, i * 100); // delivered at 10 fps
+    expect(s.periodMs(33.3)).toBe(100);
+    for (let i = 0; i < 20; i++) st.put(frame(0, 100 + i, i), 0, 5000 + i * 1000); // 1 fps
+    expect(s.periodMs(33.3)).toBeCloseTo(133.2); // capped at 4× nominal
+    for (let i = 0; i < 20; i++) st.put(frame(0, 200 + i, i), 0, 40_000 + i * 10); // faster than nominal
+    expect(s.periodMs(33.3)).toBe(33.3);
+  });
+
   it('views float32 pixels in place and u16 as byte pairs', () => {
     const st = new FrameStore();
     const f = frame(0, 1, 0, 2, 2, DType.F32);

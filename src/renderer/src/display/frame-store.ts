@@ -58,6 +58,25 @@ export class ChannelSlot {
     return last > first ? ((n - 1) * 1000) / (last - first) : 0;
   }
 
+  /**
+   * The frame period this channel actually keeps: the median of its last (up to 16) inter-arrival
+   * times, never below the nominal period and never above 4× it (so a slowed channel is judged on
+   * its own cadence, but a stall is still flagged within 12 nominal periods at worst).
+   */
+  periodMs(nominalMs: number): number {
+    const n = Math.min(this.nArr, RING, 17) - 1;
+    if (n < 4) return nominalMs;
+    for (let i = 0; i < n; i++) {
+      const a = this.arrivals[(this.nArr - 1 - i) % RING];
+      const b = this.arrivals[(this.nArr - 2 - i) % RING];
+      this.sorted[i] = a - b;
+    }
+    const view = this.sorted.subarray(0, n);
+    view.sort();
+    const med = view[n >> 1];
+    return Math.min(4 * nominalMs, Math.max(nominalMs, med));
+  }
+
   /** p-quantile (0..1) of the recent display latencies, ms; NaN when unknown. */
   latencyQuantile(q: number): number {
     const n = Math.min(this.nLat, RING);

@@ -1,21 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import type { ChannelHealth } from '../../../shared/health';
-import { formatAge, tileSignal } from './staleness';
+import { formatAge, nominalPeriodMs, tileSignal } from './staleness';
 
 const h = (state: ChannelHealth['state']): ChannelHealth => ({ channel: 0, label: 'ch0', state, pid: 1, fpsIn: 30, fpsOut: 30, skipped: 0, gaps: 0, cascadeMsP50: 1, cascadeMsP99: 1, lastFrameAgeMs: 0, restarts: 0, lastError: state === 'down' ? 'killed' : null, cascade: 'light' });
 
 describe('tileSignal', () => {
   it('goes stale after 3 frame periods without a frame, with the age', () => {
-    expect(tileSignal(1099, 1000, 30, h('running'), true).kind).toBe('live'); // 99 ms < 100 ms
-    expect(tileSignal(1101, 1000, 30, h('running'), true)).toEqual({ kind: 'stale', ageMs: 101 });
-    expect(tileSignal(1250, 1000, 10, h('running'), true).kind).toBe('live'); // 10 fps: 300 ms
-    expect(tileSignal(1301, 1000, 10, h('running'), true).kind).toBe('stale');
+    const p30 = nominalPeriodMs(30);
+    expect(tileSignal(1099, 1000, p30, h('running'), true).kind).toBe('live'); // 99 ms < 100 ms
+    expect(tileSignal(1101, 1000, p30, h('running'), true)).toEqual({ kind: 'stale', ageMs: 101 });
+    expect(tileSignal(1250, 1000, nominalPeriodMs(10), h('running'), true).kind).toBe('live'); // 10 fps: 300 ms
+    expect(tileSignal(1301, 1000, nominalPeriodMs(10), h('running'), true).kind).toBe('stale');
   });
   it('says waiting before the first frame, down for a dead process, disconnected above all', () => {
-    expect(tileSignal(5000, -1, 30, h('running'), true).kind).toBe('waiting');
-    expect(tileSignal(1001, 1000, 30, h('down'), true)).toEqual({ kind: 'down', state: 'down', error: 'killed' });
-    expect(tileSignal(1001, 1000, 30, h('restarting'), true).kind).toBe('down');
-    expect(tileSignal(1001, 1000, 30, h('running'), false).kind).toBe('disconnected');
+    expect(tileSignal(5000, -1, 33.3, h('running'), true).kind).toBe('waiting');
+    expect(tileSignal(1001, 1000, 33.3, h('down'), true)).toEqual({ kind: 'down', state: 'down', error: 'killed' });
+    expect(tileSignal(1001, 1000, 33.3, h('restarting'), true).kind).toBe('down');
+    expect(tileSignal(1001, 1000, 33.3, h('running'), false).kind).toBe('disconnected');
   });
   it('formats ages readably', () => {
     expect(formatAge(430)).toBe('0.43 s');

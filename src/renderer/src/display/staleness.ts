@@ -16,17 +16,21 @@ export type TileSignal =
 
 /**
  * @param lastArrivalMs page time of the newest frame (-1: none yet)
- * @param fps nominal frame rate of the channel
+ * @param periodMs the channel's frame period (nominal, or as delivered: `ChannelSlot.periodMs`)
  */
-export function tileSignal(nowMs: number, lastArrivalMs: number, fps: number, health: ChannelHealth | undefined, connected: boolean): TileSignal {
+export function tileSignal(nowMs: number, lastArrivalMs: number, periodMs: number, health: ChannelHealth | undefined, connected: boolean): TileSignal {
   if (!connected) return { kind: 'disconnected' };
   if (health && (health.state === 'down' || health.state === 'restarting' || health.state === 'stopped')) {
     return { kind: 'down', state: health.state, error: health.lastError };
   }
   if (lastArrivalMs < 0) return { kind: 'waiting' };
-  const period = 1000 / (fps > 0 ? fps : 30);
   const age = nowMs - lastArrivalMs;
-  return age > STALE_PERIODS * period ? { kind: 'stale', ageMs: age } : { kind: 'live' };
+  return age > STALE_PERIODS * periodMs ? { kind: 'stale', ageMs: age } : { kind: 'live' };
+}
+
+/** Nominal frame period of a channel, ms. */
+export function nominalPeriodMs(fps: number | undefined): number {
+  return 1000 / (fps && fps > 0 ? fps : 30);
 }
 
 /** "0.43 s", "12.3 s", "3 min 02 s" */

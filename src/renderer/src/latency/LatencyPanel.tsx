@@ -103,7 +103,7 @@ export function LatencyPanel({ snapshot, budgetMs, percentile = 99, onBudgetChan
               <span key={n}><span style={{ display: 'inline-block', width: 8, height: 8, background: HOP_COLORS[i] }} /> {n} {fmt(snapshot.overall.segments[i].p50Ms)}</span>
             ))}
           </div>
-          <table data-testid="latency-table" style={{ fontSize: 11, borderCollapse: 'collapse', marginTop: 6 }}>
+          <table data-testid="latency-table" style={{ fontSize: 11, borderCollapse: 'separate', borderSpacing: '6px 1px', marginTop: 6, textAlign: 'right' }}>
             <thead>
               <tr><th>ch</th><th>fps</th><th>p50</th><th>p95</th><th>p99</th><th>max</th><th title="source gap / worker skip / after worker / renderer">drops</th><th title="frames lost without being counted">lost</th></tr>
             </thead>

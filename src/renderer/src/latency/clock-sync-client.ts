@@ -18,6 +18,8 @@ export interface SyncSource {
   nowNs(): number;
   /** Current estimate, null before the first exchange. */
   estimate(): ClockSyncEstimate | null;
+  /** The estimate's offset (engine − renderer, ns), NaN before the first exchange; allocation-free. */
+  offsetNs(): number;
   /** Engine clock now, ns; null before the first exchange. */
   engineNowNs(): number | null;
 }
@@ -56,7 +58,7 @@ export class ClockSyncClient implements SyncSource {
     if (this.running) return;
     this.running = true;
     let n = 0;
-    const burst = this.opts.burst ?? 12;
+    const burst = this.opts.burst ?? 20;
     const tick = async () => {
       try {
         await this.exchange();
@@ -64,7 +66,7 @@ export class ClockSyncClient implements SyncSource {
         this.opts.onError?.(e);
       }
       n++;
-      if (this.running) this.timer = setTimeout(tick, n < burst ? (this.opts.burstGapMs ?? 30) : (this.opts.intervalMs ?? 1000));
+      if (this.running) this.timer = setTimeout(tick, n < burst ? (this.opts.burstGapMs ?? 30) : (this.opts.intervalMs ?? 500));
     };
     void tick();
   }
@@ -81,6 +83,10 @@ export class ClockSyncClient implements SyncSource {
 
   nowNs(): number {
     return this.now();
+  }
+
+  offsetNs(): number {
+    return this.est.offsetNs();
   }
 
   engineNowNs(): number | null {
@@ -100,6 +106,7 @@ export class ClockSyncClient implements SyncSource {
 export function syncFromOffsetMs(c: { offsetMs: number; rttMs: number }, pageNowMs: () => number = () => performance.now()): SyncSource {
   return {
     nowNs: () => pageNowMs() * 1e6,
+    offsetNs: () => c.offsetMs * 1e6,
     estimate: () => (Number.isNaN(c.offsetMs) ? null : { offsetNs: c.offsetMs * 1e6, uncertaintyNs: (c.rttMs / 2) * 1e6, rttMinNs: c.rttMs * 1e6, samples: -1 }),
     engineNowNs: () => (Number.isNaN(c.offsetMs) ? null : (pageNowMs() + c.offsetMs) * 1e6),
   };

@@ -21,6 +21,7 @@ function fakeSync(): SyncSource & { t: number; synced: boolean } {
     t: 10e9,
     synced: true,
     nowNs: () => s.t, // offset 0: renderer clock = engine clock
+    offsetNs: () => (s.synced ? 0 : NaN),
     estimate: () => (s.synced ? { offsetNs: 0, uncertaintyNs: 1e5, rttMinNs: 2e5, samples: 5 } : null),
     engineNowNs: () => (s.synced ? s.t : null),
   };
@@ -61,7 +62,7 @@ describe('LatencyProbe', () => {
   it('moves stamps made with another sync onto its own mapping', () => {
     const sync = fakeSync(); // offset 0
     let otherOffset = 3e6;
-    const other = { nowNs: () => sync.t, estimate: () => ({ offsetNs: otherOffset, uncertaintyNs: 5e6, rttMinNs: 1e7, samples: -1 }), engineNowNs: () => sync.t + otherOffset };
+    const other = { nowNs: () => sync.t, offsetNs: () => otherOffset, estimate: () => ({ offsetNs: otherOffset, uncertaintyNs: 5e6, rttMinNs: 1e7, samples: -1 }), engineNowNs: () => sync.t + otherOffset };
     const sent: LatencyAckParams[] = [];
     const p = new LatencyProbe({ send: (m) => { sent.push(m); }, sync, stampedWith: other, presentAt: 'call' });
     const f = frame(0, 1, 9e9);

@@ -137,17 +137,18 @@ export class LatencyProbe {
     r[o + AckField.gapTotal] = slot(v, WorkerSlot.gapTotal);
     for (let h = 0; h < Hop.Received; h++) r[o + AckField.stamps + h] = slot(v, h);
     // Renderer hops, renderer clock: our own raw stamps, else the other sync's stamps taken back.
-    const other = this.opts.stampedWith?.estimate() ?? null;
-    if (other && other.offsetNs !== this.otherOffset) {
-      this.otherOffset = other.offsetNs;
-      this.otherChangedNs = this.opts.sync.nowNs();
+    const other = this.opts.stampedWith ? this.opts.stampedWith.offsetNs() : NaN;
+    const now = this.opts.sync.nowNs();
+    if (!Number.isNaN(other) && other !== this.otherOffset) {
+      this.otherOffset = other;
+      this.otherChangedNs = now;
     }
     // A frame stamped just before the other mapping moved used an offset we no longer know.
-    const otherOk = other !== null && this.opts.sync.nowNs() - this.otherChangedNs > STAMP_AGE_LIMIT_NS;
+    const otherOk = !Number.isNaN(other) && now - this.otherChangedNs > STAMP_AGE_LIMIT_NS;
     for (let h = Hop.Received; h <= Hop.Uploaded; h++) {
       const mine = slot(v, h === Hop.Received ? RendererSlot.rawReceived : RendererSlot.rawUploaded);
       const theirs = slot(v, h);
-      r[o + AckField.stamps + h] = mine > 0 ? mine : theirs > 0 && otherOk ? theirs - other!.offsetNs : 0;
+      r[o + AckField.stamps + h] = mine > 0 ? mine : theirs > 0 && otherOk ? theirs - other : 0;
     }
     r[o + AckField.stamps + Hop.Presented] = 0;
     this.used++;

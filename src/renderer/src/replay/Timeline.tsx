@@ -41,6 +41,7 @@ export function Timeline({ state, onCommand, onExport, onClose }: TimelineProps)
         </button>
         <button type="button" title="step forward one frame" onClick={() => onCommand({ op: 'step', frames: 1 })}>|▶</button>
         <button type="button" title="jump to end" onClick={() => onCommand({ op: 'end' })}>⏭</button>
+        <button type="button" title="send the current frames again (reprocess after a cascade change)" onClick={() => onCommand({ op: 'refresh' })}>↻</button>
         <select aria-label="speed" value={String(state.speed)} onChange={(e) => onCommand({ op: 'speed', speed: (e.target.value === 'max' ? 'max' : Number(e.target.value)) as ReplaySpeed })}>
           {REPLAY_SPEEDS.map((s) => <option key={String(s)} value={String(s)}>{formatSpeed(s)}</option>)}
         </select>
