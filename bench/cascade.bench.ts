@@ -42,6 +42,7 @@ if (!process.env.SPECULA_BENCH_CHILD) {
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
+const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const WARM = opt('--warmup', SMOKE ? 3 : 40);
 const FRAMES = opt('--frames', SMOKE ? 4 : 90);
 const ROUNDS = opt('--rounds', SMOKE ? 1 : 3);
@@ -132,14 +133,23 @@ for (const ps of paths) for (let i = 0; i < WARM; i++) runOne(ps.proc);
 let gcEvents = 0;
 const obs = new PerformanceObserver((list) => { gcEvents += list.getEntries().length; });
 obs.observe({ entryTypes: ['gc'] });
+/**
+ * Bytes in the young generation (new space + new large-object space). Per-frame garbage would land
+ * there; unlike used_heap_size it is not changed by concurrent sweeping after a full GC.
+ */
+function youngBytes(): number {
+  let b = 0;
+  for (const sp of v8.getHeapSpaceStatistics()) if (sp.space_name === 'new_space' || sp.space_name === 'new_large_object_space') b += sp.space_used_size;
+  return b;
+}
 async function heapGrowth(body: () => void): Promise<{ heap: number; ab: number; ext: number; gcs: number }> {
   gc?.();
   await new Promise((r) => setTimeout(r, 20)); // let the observer see the forced GC before counting
   const g0 = gcEvents;
   const m0 = process.memoryUsage();
-  const h0 = v8.getHeapStatistics().used_heap_size;
+  const h0 = youngBytes();
   body();
-  const h1 = v8.getHeapStatistics().used_heap_size;
+  const h1 = youngBytes();
   const m1 = process.memoryUsage();
   await new Promise((r) => setTimeout(r, 20));
   return { heap: h1 - h0, ab: m1.arrayBuffers - m0.arrayBuffers, ext: m1.external - m0.external, gcs: gcEvents - g0 };
@@ -147,19 +157,21 @@ async function heapGrowth(body: () => void): Promise<{ heap: number; ab: number;
 async function allocPerFrame(p: CascadeProcessor, frames: number, extra: Record<string, unknown> = {}) {
   // The measurement itself allocates (the heap-statistics object): calibrate with an empty body.
   const cal = await heapGrowth(() => {});
-  // Several windows: code the JIT installs meanwhile (and heap accounting of background compiles)
-  // only adds noise, so the smallest window is the steady state; all windows are printed.
+  // Several windows; a window during which a GC ran is discarded (the heap may have shrunk). Code the
+  // JIT installs meanwhile only adds noise, so the median of the clean windows is reported; all shown.
   const windows = [];
-  for (let w = 0; w < (SMOKE ? 1 : 3); w++) windows.push(await heapGrowth(() => { for (let i = 0; i < frames; i++) runOne(p); }));
-  const per = windows.map((m) => Math.round(((m.heap - cal.heap) / frames) * 10) / 10);
+  for (let w = 0; w < (SMOKE ? 2 : 8) && windows.filter((m) => m.gcs === 0).length < (SMOKE ? 1 : 3); w++) {
+    windows.push(await heapGrowth(() => { for (let i = 0; i < frames; i++) runOne(p); }));
+  }
+  const clean = windows.filter((m) => m.gcs === 0);
+  const per = (m: { heap: number }) => Math.round(((m.heap - cal.heap) / frames) * 10) / 10;
   return {
-    method: 'v8 used_heap_size growth across consecutive frames after a forced gc(), minus the measurement\'s own allocation (min over windows); valid when gc_events_during is 0. ArrayBuffer/external growth from process.memoryUsage()',
+    method: 'growth of the V8 young generation (new space + new large-object space, where per-frame garbage lands) across consecutive frames after a forced gc(), minus the measurement\'s own allocation; median over windows without any GC event (windows with a GC are listed but not used). ArrayBuffer/external growth from process.memoryUsage()',
     frames_per_window: frames,
-    heap_bytes_per_frame: Math.min(...per),
-    heap_bytes_per_frame_windows: per,
-    array_buffer_bytes_per_frame: Math.max(...windows.map((m) => (m.ab - cal.ab) / frames)),
-    external_bytes_per_frame: Math.max(...windows.map((m) => (m.ext - cal.ext) / frames)),
-    gc_events_during: windows.reduce((a, m) => a + m.gcs, 0),
+    heap_bytes_per_frame: clean.length ? median(clean.map(per)) : null,
+    heap_bytes_per_frame_windows: windows.map((m) => ({ bytes_per_frame: per(m), gc_events: m.gcs })),
+    array_buffer_bytes_per_frame: clean.length ? Math.max(...clean.map((m) => (m.ab - cal.ab) / frames)) : null,
+    external_bytes_per_frame: clean.length ? Math.max(...clean.map((m) => (m.ext - cal.ext) / frames)) : null,
     ...extra,
   };
 }
@@ -214,7 +226,6 @@ for (const ps of paths) {
 
 obs.disconnect();
 
-const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const pct = (a: number[], q: number) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))]; };
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 

@@ -222,6 +222,11 @@ async function capacity(name: string, path: ProcessorPath) {
     sustainedChannelsWithin1PctSkips: good,
     searchedUpTo: MAX,
     latencyAt: best ? { channels: best.channels, ringToSentMsP50: best.sentMsP50, ringToSentMsP99: best.sentMsP99, ringToHostMsP50: best.relayMsP50, ringToHostMsP99: best.relayMsP99 } : null,
+    /** One channel, whatever the verdict: the latency of the path itself. */
+    latency1Channel: (() => {
+      const t = trials.find((x) => x.channels === 1);
+      return t ? { sustained: t.ok, ringToSentMsP50: t.sentMsP50, ringToSentMsP99: t.sentMsP99, ringToHostMsP50: t.relayMsP50, ringToHostMsP99: t.relayMsP99, cascadeMsP50: t.cascadeMsP50 } : null;
+    })(),
     peerComputeOnly: { msPerFrameP50: peer.msPerFrameP50, path: peer.path, idealChannels: ideal === null ? null : r2(ideal) },
     efficiency: ideal ? r2(good / ideal) : null,
     trials,

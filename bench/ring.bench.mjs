@@ -8,10 +8,14 @@
 //   - latency: hand-off latency at 16 channels x 30 fps x 1.2 MB from the simulated device (native
 //     thread in another process, channels staggered) to this process: consumer has the frame in its
 //     own buffer (waitRead's copy done, tCopiedNs) minus acquisition time (tAcquiredNs), p50/p99/max;
-//     also until the JS callback runs. Two producer variants: the sim renders into the ring slot
-//     (zero-copy ABI path) and the sim hands over a staging buffer (copying emit path).
+//     also until the JS callback runs. Variants: the sim renders into the ring slot (zero-copy ABI
+//     path, default threads), the sim hands over a staging buffer (copying emit path), and the
+//     zero-copy path with the device and waiter threads as SCHED_FIFO (when permitted),
+//   - socketPeer: the same stream forwarded over a Unix socket by the producer process (the
+//     transport a ring replaces), with the ratio of its latency to the ring's.
 // `--smoke`: a few seconds in all, still valid JSON. Usage: npm run bench:ring [-- --smoke]
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -62,7 +66,8 @@ if (argv.includes('--role')) {
       process.exit(0);
     });
   } else if (role === 'sim') {
-    const d = n.createSimDevice({ prefix: args.prefix, channels: args.channels, fps: args.fps, reference: false, copy: args.copy, slots: 4 });
+    const d = n.createSimDevice({ prefix: args.prefix, channels: args.channels, fps: args.fps, reference: false, copy: args.copy, realtime: args.realtime, slots: 4 });
+    if (args.forward) forwardOverSocket(args);
     console.log('ready');
     rl.once('line', () => {
       d.start();
@@ -78,6 +83,28 @@ if (argv.includes('--role')) {
     console.error(e);
     process.exit(1);
   });
+}
+
+/**
+ * Peer transport (the socket path a ring replaces): in the producer's process, read every channel's
+ * frames from its ring and write header + payload to one Unix socket (one copy per frame into a
+ * fresh Buffer, since socket.write keeps a reference until the kernel took it).
+ */
+function forwardOverSocket(args) {
+  const sock = net.connect(args.forward);
+  sock.setNoDelay(true);
+  for (let ch = 0; ch < args.channels; ch++) {
+    const c = n.openRing(`/${args.prefix}-ch${ch}`);
+    const frame = new Uint8Array(64 + BYTES);
+    const hdr = frame.subarray(0, 64);
+    const pay = frame.subarray(64);
+    const info = new Float64Array(8);
+    const onFrame = (st) => {
+      if (st === 1) sock.write(Buffer.from(frame));
+      if (st >= -1) c.waitRead(hdr, pay, info, 1000, onFrame);
+    };
+    c.waitRead(hdr, pay, info, 1000, onFrame);
+  }
 }
 
 function startChild(roleName, args) {
@@ -165,11 +192,11 @@ async function losslessBench(seconds) {
   };
 }
 
-async function latencyBench(seconds, copy) {
+async function latencyBench(seconds, copy, realtime) {
   const channels = 16;
   const fps = 30;
-  const prefix = `specula-bench-${process.pid}-${copy ? 'copy' : 'zc'}`;
-  const sim = startChild('sim', { prefix, channels, fps, copy });
+  const prefix = `specula-bench-${process.pid}-${copy ? 'copy' : 'zc'}${realtime ? '-rt' : ''}`;
+  const sim = startChild('sim', { prefix, channels, fps, copy, realtime });
   if ((await sim.line()) !== 'ready') throw new Error('sim failed to start');
   const cap = Math.ceil(seconds * fps * channels * 1.2) + 100;
   const handoff = new Float64Array(cap);
@@ -179,7 +206,7 @@ async function latencyBench(seconds, copy) {
   let warm = true;
   const consumers = [];
   for (let ch = 0; ch < channels; ch++) {
-    const c = n.openRing(`/${prefix}-ch${ch}`);
+    const c = n.openRing(`/${prefix}-ch${ch}`, { realtime });
     const hdr = new Uint8Array(64);
     const pay = new Uint16Array(LINES * SAMPLES);
     const info = new Float64Array(8);
@@ -214,12 +241,14 @@ async function latencyBench(seconds, copy) {
   const stats = JSON.parse(await sim.line());
   await sim.exited;
   await sleep(50);
+  const realtimeApplied = consumers.every((x) => x.c.realtime);
   for (const x of consumers) x.c.close();
   const h = Array.from(handoff.subarray(0, count)).sort((a, b) => a - b);
   const j = Array.from(toJs.subarray(0, count)).sort((a, b) => a - b);
   const q = (a, p) => round(a[Math.min(a.length - 1, Math.floor(p * a.length))] / 1e6, 3);
   return {
     producer: copy ? 'sim device, copying emit (render to staging, then copy into the slot)' : 'sim device, zero-copy (render into the ring slot)',
+    realtimeThreads: realtime ? (realtimeApplied ? 'SCHED_FIFO applied' : 'requested, not permitted') : false,
     channels,
     fps,
     frameBytes: BYTES,
@@ -233,6 +262,58 @@ async function latencyBench(seconds, copy) {
   };
 }
 
+/** The same 16 x 30 fps x 1.2 MB stream through a Unix socket: latency to "frame in our buffer". */
+async function socketPeerBench(seconds) {
+  const channels = 16;
+  const fps = 30;
+  const prefix = `specula-bench-${process.pid}-sock`;
+  const path = join(os.tmpdir(), `specula-bench-${process.pid}.sock`);
+  const cap = Math.ceil(seconds * fps * channels * 1.2) + 100;
+  const lat = new Float64Array(cap);
+  let count = 0;
+  let warm = true;
+  const frame = new Uint8Array(64 + BYTES);
+  const fv = new DataView(frame.buffer);
+  let filled = 0;
+  const server = net.createServer((conn) => {
+    conn.on('data', (chunk) => {
+      let off = 0;
+      while (off < chunk.length) {
+        const take = Math.min(chunk.length - off, frame.length - filled);
+        frame.set(chunk.subarray(off, off + take), filled);
+        filled += take;
+        off += take;
+        if (filled === frame.length) {
+          filled = 0;
+          const tAcq = fv.getUint32(28, true) * 4294967296 + fv.getUint32(24, true);
+          if (!warm && count < cap) lat[count++] = n.monotonicNs() - tAcq;
+        }
+      }
+    });
+  });
+  await new Promise((r) => server.listen(path, r));
+  const sim = startChild('sim', { prefix, channels, fps, copy: false, realtime: false, forward: path });
+  if ((await sim.line()) !== 'ready') throw new Error('sim (socket peer) failed to start');
+  sim.send('start');
+  await sleep(500);
+  warm = false;
+  const t0 = Date.now();
+  await sleep(seconds * 1000);
+  const wall = (Date.now() - t0) / 1000;
+  sim.send('stop');
+  await sim.line();
+  await sim.exited;
+  server.close();
+  const h = Array.from(lat.subarray(0, count)).sort((a, b) => a - b);
+  const q = (p) => (count ? round(h[Math.min(count - 1, Math.floor(p * count))] / 1e6, 3) : null);
+  return {
+    transport: 'Unix socket from the producer process (ring → JS → socket → JS buffer)',
+    frames: count,
+    framesPerSecPerChannel: round(count / wall / channels, 1),
+    latencyMs: { p50: q(0.5), p99: q(0.99), max: count ? round(h[count - 1] / 1e6, 3) : null },
+  };
+}
+
 async function main() {
   const t0 = Date.now();
   // `--only lossless|latency` runs one part (diagnostics); the default runs everything.
@@ -241,8 +322,10 @@ async function main() {
   const memcpy = memcpyBench(smoke ? 0.3 : 1.5);
   const lossless = skip('lossless') ? null : await losslessBench(smoke ? 0.7 : 3);
   const memcpyAfter = memcpyBench(smoke ? 0.2 : 1);
-  const latency = skip('latency') ? null : await latencyBench(smoke ? 1.5 : 8, false);
-  const latencyCopy = skip('latency') ? null : await latencyBench(smoke ? 1 : 8, true);
+  const latency = skip('latency') ? null : await latencyBench(smoke ? 1.5 : 8, false, false);
+  const latencyCopy = skip('latency') ? null : await latencyBench(smoke ? 1 : 8, true, false);
+  const latencyRealtime = skip('latency') ? null : await latencyBench(smoke ? 1 : 8, false, true);
+  const socketPeer = skip('latency') ? null : await socketPeerBench(smoke ? 1 : 5);
   const out = {
     bench: 'ring',
     smoke,
@@ -252,11 +335,17 @@ async function main() {
     losslessVsMemcpy: lossless ? round(lossless.gbytePerSec / memcpy.ringSizedGBps, 2) : null,
     latency,
     latencyCopy,
+    latencyRealtime,
+    socketPeer,
+    // Peer ratios (same run, same machine): how many times lower the ring's latency is.
+    socketOverRingP50: socketPeer && latency && latency.handoffMs.p50 ? round(socketPeer.latencyMs.p50 / latency.handoffMs.p50, 1) : null,
+    socketOverRingP99: socketPeer && latency && latency.handoffMs.p99 ? round(socketPeer.latencyMs.p99 / latency.handoffMs.p99, 1) : null,
     targets: {
       losslessGbitPerSec: 120,
       handoffP99Ms: 0.5,
       losslessMet: lossless ? lossless.lossless && lossless.gbitPerSec >= 120 : null,
       handoffP99Met: latency ? latency.handoffMs.p99 !== null && latency.handoffMs.p99 <= 0.5 : null,
+      handoffP99MetRealtime: latencyRealtime ? latencyRealtime.handoffMs.p99 !== null && latencyRealtime.handoffMs.p99 <= 0.5 : null,
     },
     seconds: round((Date.now() - t0) / 1000, 1),
   };

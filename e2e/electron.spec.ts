@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The same workbench checks against the Electron app (`_electron`), wherever an Electron binary
  * exists. Here (no binary can be downloaded) it skips with the reason.
@@ -58,7 +59,9 @@ test('a stalled channel shows STALE within 100 ms + one frame; the others keep u
 });
 
 test('a killed worker is shown down and comes back', async () => {
-  await checkKilledWorker(page, call, 2, 'electron', (pid) => process.kill(pid, 'SIGKILL'));
+  await checkKilledWorker(page, call, 2, 'electron', (pid) => {
+    process.kill(pid, 'SIGKILL');
+  });
 });
 
 test('focus view and colormaps change the picture', async () => {

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The workbench in web mode against a real `specula serve` (4 channels, 30 fps).
  */
@@ -42,7 +43,7 @@ test('a stalled channel shows STALE within 100 ms + one frame; the others keep u
 test('a killed worker is shown down and comes back', async () => {
   // A real SIGKILL from outside, as a crash would be (the JS stand-in has no processes: it fakes one).
   const sim = process.env.SPECULA_E2E_SERVER === 'sim';
-  await checkKilledWorker(page, call, 2, 'web', (pid) => (sim ? call('worker.kill', { channel: 2 }) : process.kill(pid, 'SIGKILL')));
+  await checkKilledWorker(page, call, 2, 'web', (pid) => (sim ? call('worker.kill', { channel: 2 }) : void process.kill(pid, 'SIGKILL')));
 });
 
 test('focus view and colormaps change the picture; freeze is marked FROZEN', async () => {

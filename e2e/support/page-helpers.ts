@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /** In-page probes of what is actually on the GL canvas (pixels, not DOM). */
 import type { Page } from '@playwright/test';
 

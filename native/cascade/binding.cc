@@ -7,6 +7,9 @@
 //                                           -> void, no allocation
 // Output targets are held by persistent references; their data pointers are re-read on every run
 // (V8 may move small on-heap typed arrays, so a raw pointer must never be cached).
+// Compiled WITHOUT AVX (the gyp flags add -mavx2 -mfma to every file): module init and the CPU
+// check must run on any x86-64-v2 CPU, so that a CPU without AVX2 gets "unavailable", not SIGILL.
+#pragma GCC target("no-avx2,no-fma,no-avx")
 #include <napi.h>
 
 #include <time.h>
@@ -15,8 +18,8 @@
 #include <memory>
 #include <string>
 
+#include "cpu.h"
 #include "ref_kernel.h"
-#include "ref_kernel_avx512.h"
 
 using specula::RefKernel;
 using specula::RefOutputs;
@@ -232,7 +235,7 @@ class RefCascade : public Napi::ObjectWrap<RefCascade> {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const bool ok = specula::cpuHasAvx2Fma();
   exports.Set("available", Napi::Boolean::New(env, ok));
-  exports.Set("simd", Napi::String::New(env, !ok ? "none" : specula::avx512::cpuHasAvx512() ? "avx512f+avx512dq (16 lines per vector)" : "avx2+fma (8 lines per vector)"));
+  exports.Set("simd", Napi::String::New(env, !ok ? "none" : specula::cpuHasAvx512() ? "avx512f+avx512dq (16 lines per vector)" : "avx2+fma (8 lines per vector)"));
   exports.Set("unavailableReason", ok ? env.Null() : Napi::String::New(env, "CPU lacks AVX2/FMA").As<Napi::Value>());
   exports.Set("stageCount", Napi::Number::New(env, specula::kStageCount));
   exports.Set("RefCascade", RefCascade::Define(env));

@@ -11,16 +11,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "cpu.h"
 #include "front.h"
 #include "ref_kernel_avx512.h"
 #include "simd8.h"
 
 namespace specula {
-
-bool cpuHasAvx2Fma() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
 
 static inline double nowMs() {
   timespec ts;
@@ -61,7 +57,7 @@ RefKernel::RefKernel(const RefParams& p)
 
   const long N = N_, K = K_, Nc = N_ / 2, M = p.taps;
   const char* isa = std::getenv("SPECULA_CASCADE_ISA");  // "avx2" forces the AVX2 kernels (tests)
-  use512_ = avx512::cpuHasAvx512() && !(isa && std::string(isa) == "avx2");
+  use512_ = cpuHasAvx512() && !(isa && std::string(isa) == "avx2");
   W_ = use512_ ? 16 : 8;
   // one aligned arena; sizes rounded to 16 floats (64 bytes)
   auto r16 = [](long n) { return (n + 15) & ~15L; };

@@ -116,7 +116,5 @@ class RefKernel {
   const char* isa() const { return use512_ ? "avx512" : "avx2"; }
 };
 
-/** True when this CPU can run the AVX2+FMA kernel. */
-bool cpuHasAvx2Fma();
 
 }  // namespace specula

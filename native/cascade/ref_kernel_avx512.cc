@@ -14,11 +14,6 @@
 namespace specula {
 namespace avx512 {
 
-bool cpuHasAvx512() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-}
-
 namespace {
 
 template <int NS>

@@ -1,6 +1,6 @@
 // AVX-512 (F + DQ) versions of the per-block work of the reference cascade, 16 lines per vector:
 // S2-S4 (front.h instantiated for __m512), the SOS band-pass (S5) and the NLMS canceller (S6).
-// Only called after a runtime CPU check (cpuHasAvx512()); the .cc is compiled for AVX-512 via a
+// Only called after a runtime CPU check (cpuHasAvx512() in cpu.h); the .cc is compiled for AVX-512 via a
 // pragma and shares no inline code with the rest of the addon (plain pointers and a POD in, nothing
 // from the standard library), so no AVX-512 instruction can leak into code run on an AVX2-only CPU.
 #pragma once
@@ -10,9 +10,6 @@
 
 namespace specula {
 namespace avx512 {
-
-/** True when the CPU and OS support AVX-512F and AVX-512DQ. */
-bool cpuHasAvx512();
 
 /** front.h kernels for 16-lane blocks (see there). */
 void window(const float* xb, const FrontTables& t, float* out);

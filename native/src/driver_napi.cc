@@ -40,11 +40,12 @@ class Driver : public Napi::ObjectWrap<Driver> {
       const int64_t slots = ArgInt(o.Get("slots"), "opts.slots", 2, 1024, true, 4);
       const bool reference = o.Get("reference").IsUndefined() ? true : o.Get("reference").ToBoolean().Value();
       const bool copy = o.Get("copy").ToBoolean().Value();
+      const bool realtime = o.Get("realtime").ToBoolean().Value();
       if (channels == 0 && !reference) throw Napi::RangeError::New(env, "opts.channels: need at least one channel (or reference: true)");
       std::ostringstream cfg;
       cfg.precision(17);
       cfg << "{\"channels\":" << channels << ",\"lines\":" << lines << ",\"samples\":" << samples << ",\"fps\":" << fps
-          << ",\"seed\":" << seed << ",\"reference\":" << (reference ? 1 : 0) << ",\"copy\":" << (copy ? 1 : 0) << "}";
+          << ",\"seed\":" << seed << ",\"reference\":" << (reference ? 1 : 0) << ",\"copy\":" << (copy ? 1 : 0) << ",\"realtime\":" << (realtime ? 1 : 0) << "}";
       host_ = Guard(env, [&] { return std::make_unique<DriverHost>(SimDriverApi(), nullptr, cfg.str(), prefix, static_cast<uint32_t>(slots)); });
     } else {
       const std::string path = ArgString(info[1], "path");

@@ -126,6 +126,7 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
                         InstanceAccessor<&Consumer::Lines>("lines"), InstanceAccessor<&Consumer::Samples>("samples"),
                         InstanceAccessor<&Consumer::DTypeCode>("dtype"), InstanceAccessor<&Consumer::Slots>("slots"),
                         InstanceAccessor<&Consumer::PayloadBytes>("payloadBytes"), InstanceAccessor<&Consumer::OwnerPid>("ownerPid"),
+                        InstanceAccessor<&Consumer::Realtime>("realtime"),
                         InstanceMethod<&Consumer::ReadLatest>("readLatest"), InstanceMethod<&Consumer::ReadNext>("readNext"),
                         InstanceMethod<&Consumer::Wait>("wait"), InstanceMethod<&Consumer::WaitRead>("waitRead"),
                         InstanceMethod<&Consumer::WaitSync>("waitSync"),
@@ -141,6 +142,7 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
     if (!info[1].IsUndefined() && !info[1].IsNull()) {
       Napi::Object o = ArgObject(info[1], "opts");
       dead_ms = static_cast<uint64_t>(ArgInt(o.Get("deadAfterMs"), "opts.deadAfterMs", 1, 3600000, true, kDefaultDeadAfterMs));
+      want_realtime_ = o.Get("realtime").ToBoolean().Value();
     }
     Guard(env, [&] {
       r_ = std::make_unique<RingReader>(name, dead_ms * 1000000ull);
@@ -166,6 +168,7 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   Napi::Value Slots(const Napi::CallbackInfo& i) { return U32(i.Env(), &RingHeader::slots); }
   Napi::Value PayloadBytes(const Napi::CallbackInfo& i) { return U32(i.Env(), &RingHeader::payload_bytes); }
   Napi::Value OwnerPid(const Napi::CallbackInfo& i) { return U32(i.Env(), &RingHeader::owner_pid); }
+  Napi::Value Realtime(const Napi::CallbackInfo& i) { return Napi::Boolean::New(i.Env(), is_realtime_.load()); }
 
   /** Validates (header, payload, info) and returns raw pointers. */
   void Buffers(const Napi::CallbackInfo& info, uint8_t** hdr, uint8_t** pay, double** inf) {
@@ -303,6 +306,7 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   }
 
   void ThreadMain() {
+    if (want_realtime_) is_realtime_.store(TryRealtime(20));
     std::unique_lock<std::mutex> lk(wmu_);
     for (;;) {
       wcv_.wait(lk, [this] { return quit_ || has_req_; });
@@ -352,6 +356,8 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   using Tsfn = Napi::TypedThreadSafeFunction<Consumer, void, &Consumer::CallJs>;
 
   std::unique_ptr<RingReader> r_;
+  bool want_realtime_ = false;
+  std::atomic<bool> is_realtime_{false};
   std::mutex mu_;  // the reader position: JS-thread reads vs the waiter thread's copy
   // Waiter thread and its single request slot.
   std::thread thread_;

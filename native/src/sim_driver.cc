@@ -62,6 +62,7 @@ class SimDevice final : public specula_driver {
     const uint64_t seed = static_cast<uint64_t>(get("seed", 12345, 0, 9007199254740991.0, true));
     const bool reference = get("reference", 1, 0, 1, true) != 0;
     copy_ = get("copy", 0, 0, 1, true) != 0;
+    realtime_ = get("realtime", 0, 0, 1, true) != 0;
     if (channels == 0 && !reference) throw std::out_of_range("channels: need at least one channel (or the reference channel)");
     model_ = std::make_unique<SimModel>(lines_, samples_, seed);
     for (uint32_t c = 0; c < channels; ++c) {
@@ -130,6 +131,7 @@ class SimDevice final : public specula_driver {
   }
 
   void Run() {
+    if (realtime_) TryRealtime(30);
     const uint64_t period = static_cast<uint64_t>(1e9 / fps_);
     const uint64_t fifo = std::max<uint64_t>(4 * period, 100000000ull);  // device buffer: 4 frames or 100 ms
     const uint32_t M = static_cast<uint32_t>(chans_.size());
@@ -200,7 +202,8 @@ class SimDevice final : public specula_driver {
   specula_host host_;
   uint32_t lines_ = 0, samples_ = 0;
   double fps_ = 30;
-  bool copy_ = false;  // render into a staging buffer and emit (copy) instead of into the slot
+  bool copy_ = false;
+  bool realtime_ = false;  // try SCHED_FIFO for the device thread (a real DMA completion is not late)  // render into a staging buffer and emit (copy) instead of into the slot
   std::unique_ptr<SimModel> model_;
   std::vector<std::unique_ptr<SimChannel>> chans_;
   std::mutex life_;

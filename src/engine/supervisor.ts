@@ -80,6 +80,8 @@ interface Slot {
   base: { framesOut: number; skipped: number; gaps: number };
   lastSentNs: number;
   outputRing: string | null;
+  /** Exact display frame size of the current cascade (output ring slots may be padded). */
+  displayBytes: number;
   pending: Map<number, { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout; cascade: CascadeSpec }>;
   readyWaiters: { resolve: () => void; reject: (e: Error) => void }[];
   rate: { t: number; published: number; out: number; fpsIn: number; fpsOut: number };
@@ -87,7 +89,7 @@ interface Slot {
 
 const EMPTY_STATS: WorkerStats = {
   latestSeq: 0, framesIn: 0, framesOut: 0, skipped: 0, gaps: 0, cascadeMsP50: 0, cascadeMsP99: 0,
-  latencyMsP50: 0, latencyMsP99: 0, latencyMsMax: 0, lastSentNs: 0, lastSeq: 0, outOfOrder: 0, sinkDrops: 0,
+  latencyMsP50: 0, latencyMsP99: 0, latencyMsMax: 0, lastSentNs: 0, lastSeq: 0, firstSeq: 0, lastPickedSeq: 0, outOfOrder: 0, sinkDrops: 0,
   stageMs: {}, processorPath: '',
 };
 
@@ -155,7 +157,7 @@ export class Supervisor {
       channel, label, cascade, state: 'starting', proc: null, stopping: false,
       backoff: new Backoff(this.o.backoff), restarts: 0, lastError: null, lastHeartbeatAt: Date.now(),
       startedAt: Date.now(), restartTimer: null, hangKill: false, fatal: null, stats: null,
-      base: { framesOut: 0, skipped: 0, gaps: 0 }, lastSentNs: 0, outputRing: null,
+      base: { framesOut: 0, skipped: 0, gaps: 0 }, lastSentNs: 0, outputRing: null, displayBytes: 0,
       pending: new Map(), readyWaiters: [],
       rate: { t: Date.now(), published: this.o.publishedCount?.(channel) ?? 0, out: 0, fpsIn: 0, fpsOut: 0 },
     };
@@ -262,6 +264,7 @@ export class Supervisor {
         r.published = this.o.publishedCount?.(slot.channel) ?? 0;
         r.out = slot.base.framesOut;
         slot.outputRing = m.outputRing;
+        slot.displayBytes = m.displayBytes;
         this.emitOutput(slot, m.displayBytes);
         this.setState(slot, 'running');
         for (const w of slot.readyWaiters.splice(0)) w.resolve();
@@ -274,8 +277,10 @@ export class Supervisor {
         clearTimeout(p.timer);
         if (m.ok) {
           slot.cascade = p.cascade;
-          if (m.outputRing !== slot.outputRing) {
+          // A new ring (new geometry) or the same padded ring with a different frame size.
+          if (m.outputRing !== slot.outputRing || m.displayBytes !== slot.displayBytes) {
             slot.outputRing = m.outputRing;
+            slot.displayBytes = m.displayBytes;
             this.emitOutput(slot, m.displayBytes);
           }
           p.resolve();
@@ -302,6 +307,7 @@ export class Supervisor {
       slot.stats = null;
     }
     slot.outputRing = null;
+    slot.displayBytes = 0;
     this.emitOutput(slot, 0);
     for (const [id, p] of slot.pending) {
       clearTimeout(p.timer);

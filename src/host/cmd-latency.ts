@@ -36,10 +36,12 @@ options:
   --report DIR        where report.json / report.html go (default ./latency-report)
   --source sim|fake   sim: the real engine (native device + cascade workers, default);
                       fake: a pure-JS frame source (tests the measurement chain itself)
+  --processor auto|ts|fast  cascade implementation in the workers (sim; default: the engine's)
   --renderer DIR      built renderer to serve (default out/renderer)
   --chromium PATH     browser binary (default /usr/bin/chromium)
   --headed            show the browser window (needs a display)
   --screenshot        also save DIR/workbench.png (the workbench with the latency panel, at the end)
+  --startup-timeout S wait at most S seconds for the first presented frame (default 90)
 test knobs (fake source only, to check the measurement against known delays):
   --test-driver-offset-ms MS   acquisition stamped MS before the ring write
   --test-relay-delay-ms MS     frames held MS after "sent" (shows in sent→received)
@@ -57,10 +59,13 @@ export interface LatencyOptions {
   percentile: 50 | 95 | 99;
   reportDir: string;
   source: 'sim' | 'fake';
+  processor: 'auto' | 'ts' | 'fast' | null;
   renderer: string | null;
   chromium: string;
   headed: boolean;
   screenshot: boolean;
+  /** Seconds to wait for the page to connect and present a first frame. */
+  startupS: number;
   test: { driverOffsetMs: number; relayDelayMs: number; cascadeMs: number; rendererSkewMs: number };
   delayChannels: number[] | null;
   help: boolean;
@@ -69,7 +74,7 @@ export interface LatencyOptions {
 export function parseLatencyArgs(argv: string[]): LatencyOptions {
   const o: LatencyOptions = {
     channels: 4, fps: 30, cascade: 'light', durationS: 10, warmupS: 3, budgetMs: 100, percentile: 99, reportDir: 'latency-report',
-    source: 'sim', renderer: null, chromium: '/usr/bin/chromium', headed: false, screenshot: false,
+    source: 'sim', processor: null, renderer: null, chromium: '/usr/bin/chromium', headed: false, screenshot: false, startupS: 90,
     test: { driverOffsetMs: 0, relayDelayMs: 0, cascadeMs: 0, rendererSkewMs: 0 }, delayChannels: null, help: false,
   };
   const num = (flag: string, v: string | undefined, min: number, max: number, int = false) => {
@@ -114,9 +119,16 @@ export function parseLatencyArgs(argv: string[]): LatencyOptions {
         break;
       }
       case '--renderer': o.renderer = str('a directory'); break;
+      case '--processor': {
+        const v = val();
+        if (v !== 'auto' && v !== 'ts' && v !== 'fast') throw new RangeError(`--processor must be auto, ts or fast, got ${JSON.stringify(v)}`);
+        o.processor = v;
+        break;
+      }
       case '--chromium': o.chromium = str('a browser binary'); break;
       case '--headed': o.headed = true; break;
       case '--screenshot': o.screenshot = true; break;
+      case '--startup-timeout': o.startupS = num(flag, val(), 1, 3600); break;
       case '--test-driver-offset-ms': o.test.driverOffsetMs = num(flag, val(), 0, 9999); break;
       case '--test-relay-delay-ms': o.test.relayDelayMs = num(flag, val(), 0, 9999); break;
       case '--test-cascade-ms': o.test.cascadeMs = num(flag, val(), 0, 9999); break;
@@ -190,11 +202,11 @@ async function simPipeline(o: LatencyOptions): Promise<Pipeline> {
   ]);
   const presetDir = findPresetDir();
   const cascade = loadCascadeArg(presetDir, o.cascade);
-  const engine = await Engine.start({ channels: o.channels, fps: o.fps, cascade });
+  const engine = await Engine.start({ channels: o.channels, fps: o.fps, cascade, ...(o.processor ? { processor: o.processor } : {}) });
   const host = new EngineHost(engine, { mode: 'web', budgetMs: o.budgetMs, presetDir, cascade, relayFrames: true });
   return {
     host,
-    cascadeName: cascade.name ?? o.cascade,
+    cascadeName: `${cascade.name ?? o.cascade}${o.processor ? ` (${o.processor} path)` : ''}`,
     async stop() {
       host.close();
       await engine.stop();
@@ -208,7 +220,28 @@ export interface RunResult {
   exitCode: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Set by SIGINT/SIGTERM: the run stops waiting and cleans up (no orphan workers, rings, browser). */
+let abortReason: string | null = null;
+const abortWaiters = new Set<() => void>();
+function onSignal(sig: string): void {
+  abortReason = `interrupted by ${sig}`;
+  for (const w of abortWaiters) w();
+}
+
+/** Sleep that ends early (throwing) when the run is interrupted. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolveSleep, reject) => {
+    if (abortReason) return reject(new Error(abortReason));
+    const done = () => {
+      clearTimeout(t);
+      abortWaiters.delete(done);
+      if (abortReason) reject(new Error(abortReason));
+      else resolveSleep();
+    };
+    const t = setTimeout(done, ms);
+    abortWaiters.add(done);
+  });
+}
 
 /** Run the whole check; throws with a clear message when it cannot run at all. */
 export async function runLatency(o: LatencyOptions, log: (line: string) => void = (l) => console.error(l)): Promise<RunResult> {
@@ -255,14 +288,15 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
         performance.now = () => now() + skew;
       }, o.test.rendererSkewMs);
     }
+    if (abortReason) throw new Error(abortReason);
     await page.goto(server.url);
-    await page.waitForFunction(() => (globalThis as unknown as { __specula?: { ui: { getState(): { connected: boolean } } } }).__specula?.ui.getState().connected === true, null, { timeout: 20_000 });
+    await page.waitForFunction(() => (globalThis as unknown as { __specula?: { ui: { getState(): { connected: boolean } } } }).__specula?.ui.getState().connected === true, null, { timeout: o.startupS * 1000 });
     // Opening the latency panel starts the renderer's probe (it keeps running afterwards).
     await page.click('[data-testid="panel-latency"]');
     try {
-      await page.waitForFunction(() => ((globalThis as unknown as { __speculaLatency?: { presentedCount: number } }).__speculaLatency?.presentedCount ?? 0) > 0, null, { timeout: 30_000 });
+      await page.waitForFunction(() => ((globalThis as unknown as { __speculaLatency?: { presentedCount: number } }).__speculaLatency?.presentedCount ?? 0) > 0, null, { timeout: o.startupS * 1000 });
     } catch {
-      throw new Error(`no frame was presented within 30 s (is the latency probe installed in this renderer build?)${pageErrors.length ? '\n  ' + pageErrors.slice(0, 5).join('\n  ') : ''}`);
+      throw new Error(`no frame was presented within ${o.startupS} s (channels still starting? is the latency probe in this renderer build?)${pageErrors.length ? '\n  ' + pageErrors.slice(0, 5).join('\n  ') : ''}`);
     }
     log(`specula latency: frames presented; warming up ${o.warmupS} s, then measuring ${o.durationS} s`);
     latency.reset(o.warmupS * 1000);
@@ -311,7 +345,8 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
         log(`specula latency: cleanup: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-    if (pageErrors.length) log(`specula latency: page reported:\n  ${pageErrors.slice(0, 10).join('\n  ')}`);
+    const exceptions = pageErrors.filter((e) => e.startsWith('page error'));
+    if (exceptions.length) log(`specula latency: page reported:\n  ${exceptions.slice(0, 10).join('\n  ')}`);
   }
 }
 
@@ -328,11 +363,18 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let r: RunResult;
+  const sigint = () => onSignal('SIGINT');
+  const sigterm = () => onSignal('SIGTERM');
+  process.once('SIGINT', sigint);
+  process.once('SIGTERM', sigterm);
   try {
     r = await runLatency(o);
   } catch (e) {
     console.error(`specula latency: ${e instanceof Error ? e.message : String(e)}`);
-    return 2;
+    return abortReason ? 130 : 2;
+  } finally {
+    process.off('SIGINT', sigint);
+    process.off('SIGTERM', sigterm);
   }
   console.log(formatSummary(r.report));
   console.log(`\nreport: ${r.paths.html}\n        ${r.paths.json}`);

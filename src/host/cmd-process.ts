@@ -95,9 +95,7 @@ function resolveCascadePath(arg: string): string {
 export async function createFastProcessorOrExplain(): Promise<CascadeProcessor> {
   let mod: { createFastProcessor?: () => CascadeProcessor };
   try {
-    // A variable specifier keeps bundlers from requiring the module at build time.
-    const spec = '../native/cascade-fast';
-    mod = (await import(/* @vite-ignore */ spec)) as typeof mod;
+    mod = (await import('../native/cascade-fast')) as typeof mod;
   } catch (err) {
     throw new InputError(`--path fast: the fast path is not available (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); build it with 'node scripts/build-native.mjs' or use --path ts`);
   }
@@ -239,7 +237,12 @@ async function run(args: Args): Promise<number> {
   const proc = args.path === 'fast' ? await createFastProcessorOrExplain() : createTsProcessor();
   try {
     const r = proc.configure(spec, src.shape);
-    if (!r.ok) throw new InputError(`${cascadePath}: invalid cascade for ${src.describe}:\n  ${r.errors.join('\n  ')}`);
+    if (!r.ok) {
+      // Validate on the TS side first so a plain spec error reads the same on both paths.
+      const ts = proc.path === 'fast' ? createTsProcessor().configure(spec, src.shape) : r;
+      if (!ts.ok) throw new InputError(`${cascadePath}: invalid cascade for ${src.describe}:\n  ${ts.errors.join('\n  ')}`);
+      throw new InputError(`--path fast cannot run ${cascadePath}: ${r.errors.join('; ')} (use --path ts)`);
+    }
     const frames = Math.min(src.count, args.frames ?? src.count);
     const outDir = resolve(args.out as string);
     mkdirSync(outDir, { recursive: true });

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Engine } from '../engine/engine';
 import { latencyHandlers } from '../engine/latency/bridge-handlers';
 import { LatencyService } from '../engine/latency/service';
+import { attachRecordReplay } from '../engine/replay/attach';
 import { EngineHost } from './server/engine-host';
 import { findPresetDir, loadCascadeArg } from './server/presets';
 import { isLoopback, parseServeArgs, SERVE_USAGE } from './server/serve-args';
@@ -64,6 +65,11 @@ export async function main(argv: string[]): Promise<number> {
   const host = new EngineHost(engine, { mode: 'web', budgetMs: opts.budgetMs, presetDir, cascade, relayFrames: true });
   // Other areas' calls: the latency ledger (renderer acks, panel snapshots).
   host.extend(latencyHandlers(new LatencyService()));
+  // Record / replay / export (issue 6): recorder on the live rings; recordings in ./recordings.
+  const recordReplay = attachRecordReplay(host, engine, {
+    recordingsDir: process.env.SPECULA_RECORDINGS_DIR ?? resolve('recordings'),
+    cascadeOf: (ch) => { try { const r = host.handlers['cascade.get']?.({ channel: ch }); return r && !(r instanceof Promise) ? r.spec : null; } catch { return null; } },
+  });
   const token = newToken();
   let server;
   try {
@@ -83,6 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   console.error('specula serve: stopping…');
+  await recordReplay.close();
   host.close();
   await server.close();
   await engine.stop();

@@ -33,6 +33,12 @@ export interface OpenRingOptions {
   /** Heartbeat age after which the producer is considered dead (default 2000 ms). A producer whose
    * process is gone is detected sooner (~100 ms after its last heartbeat). */
   deadAfterMs?: number;
+  /**
+   * Best effort: run this consumer's waiter thread (wait/waitRead) as SCHED_FIFO so a busy machine
+   * cannot delay the wake-up and copy. Needs CAP_SYS_NICE or an rtprio limit; `realtime` on the
+   * consumer tells whether it applied (after the first wait). Default false.
+   */
+  realtime?: boolean;
 }
 
 /** Indices into the `Float64Array(READ_INFO_LENGTH)` a consumer fills on every read. */
@@ -104,6 +110,8 @@ export interface RingConsumer {
   readonly payloadBytes: number;
   /** Process id of the producer that created the ring. */
   readonly ownerPid: number;
+  /** True once the waiter thread runs as SCHED_FIFO (opts.realtime was set and permitted). */
+  readonly realtime: boolean;
   /**
    * Copy the newest published frame (if newer than the last one read) into `header`
    * (≥ 64 bytes, the frame header of src/shared/frame-header.ts) and `payload`. Never returns a torn
@@ -215,6 +223,8 @@ export interface SimDeviceOptions {
    * (`begin_frame`/`commit_frame`, the default). Benchmarks use it to measure the copy path.
    */
   copy?: boolean;
+  /** Best effort: run the device thread as SCHED_FIFO (like a driver's DMA-completion thread). */
+  realtime?: boolean;
 }
 
 /**

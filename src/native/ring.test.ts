@@ -189,7 +189,7 @@ describe('ring (processes)', () => {
   it('never returns a torn frame under a concurrent writer in another process', async () => {
     const name = ringName(prefix, 100);
     // 2 slots and 256 KiB frames: the writer laps the reader constantly, maximising collisions.
-    const w = spawnRingChild('writer', { name, lines: 256, samples: 512, slots: 2, ms: 1500 });
+    const w = spawnRingChild('writer', { name, lines: 256, samples: 512, slots: 2, ms: 12_000 });
     await w.next((o) => o.ready);
     const c = n.openRing(name);
     const hdr = new Uint8Array(64);
@@ -200,8 +200,9 @@ describe('ring (processes)', () => {
     let torn = 0;
     let overruns = 0;
     let last = 0;
+    // Until enough frames and caught collisions, within a time budget (the machine may be loaded).
     const t0 = Date.now();
-    while (Date.now() - t0 < 1300) {
+    while (Date.now() - t0 < 8000 && (frames < 150 || overruns < 5)) {
       const st = c.readLatest(hdr, pay, info);
       if (st === ReadStatus.Closed) break;
       if (info[ReadInfo.overrun]) overruns++;
@@ -211,15 +212,16 @@ describe('ring (processes)', () => {
       last = seq;
       frames++;
     }
-    const done = await w.next((o) => o.done);
+    const published = c.latestSeq();
+    w.proc.kill('SIGTERM');
     await w.exited;
     c.close();
     expect(torn).toBe(0);
-    expect(frames).toBeGreaterThan(50);
-    expect(done.published).toBeGreaterThan(frames);
+    expect(frames).toBeGreaterThan(30);
+    expect(published).toBeGreaterThan(frames);
     // The writer really did rewrite slots under our copies (else this test proves nothing).
     expect(overruns).toBeGreaterThan(0);
-    console.log(`torn-read test: ${frames} frames verified, ${done.published} published, ${overruns} overruns caught`);
+    console.log(`torn-read test: ${frames} frames verified, ${published} published, ${overruns} overruns caught`);
   });
 
   it('feeds two consumer processes at once, each frame intact and in order', async () => {

@@ -89,6 +89,8 @@ describe('ChannelLoop', () => {
     expect(loop.stats.gaps).toBe(5);
     expect(loop.stats.skipped).toBe(2);
     expect(loop.stats.outOfOrder).toBe(0);
+    const st = loop.stats;
+    expect(st.framesIn + st.skipped + st.gaps).toBe(st.lastPickedSeq - st.firstSeq + 1);
   });
 
   it('rejects an invalid cascade with the validation message and keeps running the old one', async () => {

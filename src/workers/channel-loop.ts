@@ -20,6 +20,7 @@ import {
   displayFrameBytes,
 } from '../shared/display-frame';
 import { DType, FH, FRAME_HEADER_BYTES, FrameFlag } from '../shared/frame-header';
+import { WorkerSlot } from '../shared/latency';
 import { READ_INFO_LENGTH, ReadInfo, ReadStatus, type NativeModule, type RingConsumer } from '../native/api';
 import type { CascadeProcessor, FrameInputs, SampleArray, StageData } from '../cascade/processor';
 import type { DisplaySink } from './display-sink';
@@ -114,7 +115,7 @@ export class ChannelLoop {
   readonly latencyMs = new RollingWindow(512);
   readonly stats: WorkerStats = {
     latestSeq: 0, framesIn: 0, framesOut: 0, skipped: 0, gaps: 0, cascadeMsP50: 0, cascadeMsP99: 0,
-    latencyMsP50: 0, latencyMsP99: 0, latencyMsMax: 0, lastSentNs: 0, lastSeq: 0, outOfOrder: 0, sinkDrops: 0,
+    latencyMsP50: 0, latencyMsP99: 0, latencyMsMax: 0, lastSentNs: 0, lastSeq: 0, firstSeq: 0, lastPickedSeq: 0, outOfOrder: 0, sinkDrops: 0,
     stageMs: {}, processorPath: '',
   };
   /** Exponential average of each stage's ms (index = processor.stages order). */
@@ -305,6 +306,8 @@ export class ChannelLoop {
       }
     }
     this.lastSeq = seq;
+    if (s.firstSeq === 0) s.firstSeq = seq;
+    s.lastPickedSeq = seq;
     s.framesIn++;
 
     for (let i = 0; i < cfg.aux.length; i++) {
@@ -351,6 +354,10 @@ export class ChannelLoop {
     dh.setFloat32(DH.cascadeMs, ms, true);
     dh.setUint32(DH.skipped, this.skippedSinceEmit, true);
     dh.setUint32(DH.gap, this.gapSinceEmit, true);
+    // Cumulative counters for the latency ledger's exact frame accounting (src/shared/latency.ts).
+    t[WorkerSlot.emitted] = s.framesOut + s.sinkDrops + 1;
+    t[WorkerSlot.skippedTotal] = s.skipped;
+    t[WorkerSlot.gapTotal] = s.gaps;
     const tSent = this.native.monotonicNs();
     t[Hop.Sent] = tSent;
     if (this.opts.sink.emit(frame, seq, tAcquired, flags)) {

@@ -62,7 +62,12 @@ async function init(msg: WorkerInit): Promise<void> {
   const native = loadNative();
   const createProcessor = processorFactory(msg.processor);
   if (msg.display === 'relay') {
-    sink = new RingDisplaySink(native, msg.channel, `/${msg.outputPrefix}-${process.pid}`, (seq) => control.send({ type: 'frame', seq }));
+    // One notice object, reused: IPC serialises it on send, so mutating it afterwards is safe.
+    const notice = { type: 'frame' as const, seq: 0 };
+    sink = new RingDisplaySink(native, msg.channel, `/${msg.outputPrefix}-${process.pid}`, (seq) => {
+      notice.seq = seq;
+      control.send(notice);
+    });
   } else if (msg.display === 'port') {
     const p = new PortDisplaySink();
     if (pendingPort) p.setPort(pendingPort);

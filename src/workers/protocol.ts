@@ -93,6 +93,11 @@ export interface WorkerStats {
   lastSentNs: number;
   /** Sequence of the newest display frame. */
   lastSeq: number;
+  /** Sequence of the first frame this process picked up (0 before it). Every number from here to
+   * the newest picked is exactly one of: processed (framesIn), skipped, or a source gap. */
+  firstSeq: number;
+  /** Sequence of the newest frame picked up. */
+  lastPickedSeq: number;
   /** Sequence numbers went backwards or repeated (should stay 0). */
   outOfOrder: number;
   /** Display frames the sink could not take (port closed, output ring missing). */

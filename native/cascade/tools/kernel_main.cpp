@@ -1,6 +1,6 @@
 // Standalone driver for profiling the kernel outside Node (perf/callgrind):
 //   g++ -std=c++17 -O3 -march=x86-64-v2 -mavx2 -mfma -g -Inative/cascade native/cascade/ref_kernel.cc (continued:)
-//       native/cascade/ref_kernel_avx512.cc native/cascade/tools/kernel_main.cpp -o /tmp/kernel_main
+//       native/cascade/ref_kernel_avx512.cc native/cascade/cpu.cc native/cascade/tools/kernel_main.cpp -o /tmp/kernel_main
 //   /tmp/kernel_main DIR FRAMES [dump]   (DIR holds input_raw.u16 / input_ref.u16 / params.json from gen_input.py)
 // Prints median per-stage ms; with "dump" writes frame 0's stages as raw float32 into DIR/fast_*.f32.
 #include <algorithm>

@@ -2,7 +2,7 @@
 import type { StageDef } from '../stage';
 import { convert } from './convert';
 import { background } from './background';
-import { window } from './window';
+import { windowStage } from './window';
 import { rfft, fft, complexPart } from './fft';
 import { hilbert } from './hilbert';
 import { kLinearize, dispersion } from './oct';
@@ -16,7 +16,7 @@ import { windowLevel } from './level';
 import { stats } from './stats';
 
 const ALL = [
-  convert, background, window, rfft, fft, complexPart, hilbert, kLinearize, dispersion, sosfilt, fir, nlms,
+  convert, background, windowStage, rfft, fft, complexPart, hilbert, kLinearize, dispersion, sosfilt, fir, nlms,
   median, temporalAverage, blockMean, decimate, decimateLevel, crop, flip, transpose, windowLevel, stats,
 ] as unknown as StageDef[];
 

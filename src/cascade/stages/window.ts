@@ -43,7 +43,7 @@ export function makeWindow(kind: WindowKind, n: number, periodic = true, alpha =
   return w;
 }
 
-export const window = defineStage({
+export const windowStage = defineStage({
   type: 'window',
   doc: 'Multiply each line by a window (scipy.signal.get_window semantics).',
   accepts: 'real',

@@ -203,7 +203,9 @@ export class LatencyLedger {
 
   private channelLatency(c: ChannelLedger, hist: LatencyHistogram[]): ChannelLatency {
     const span = c.rows ? c.maxSeq - c.minSeq + 1 : 0;
-    const exact = c.rows > 0 && c.rowsWithoutCounters === 0;
+    // Exact only with counters on every row that grow with the sequence (a restarted worker starts
+    // them again from 0: then only the deltas are usable).
+    const exact = c.rows > 0 && c.rowsWithoutCounters === 0 && c.maxCum[0] >= c.minCum[0] && c.maxCum[1] >= c.minCum[1] && c.maxCum[2] >= c.minCum[2] && c.maxCum[0] - c.minCum[0] <= c.maxSeq - c.minSeq;
     const drops = { ...c.drops, ackOverflow: 0 };
     let accounted = 0;
     if (exact) {

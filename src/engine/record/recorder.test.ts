@@ -1,4 +1,4 @@
-import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { McapIndexedReader, McapStreamReader, type IReadable } from '@mcap/core';
@@ -156,9 +156,17 @@ describe('recorder → MCAP', () => {
     expect(s.state).toBe('recording');
     expect(s.elapsedMs).toBeGreaterThan(0);
     expect(s.framesRecorded).toBe(15);
-    const fin = await recorder.stop();
+    const [fin, again] = await Promise.all([recorder.stop(), recorder.stop()]); // a double click
+    expect(again).toBe(fin);
     expect(fin.bytes).toBe(statSync(path).size);
     expect(fin.state).toBe('stopped');
+  });
+});
+
+describe('disk errors', () => {
+  it.skipIf(!existsSync('/dev/full'))('a full disk fails the start with the system error, not a crash', async () => {
+    const ring = new FakeRing({ channel: 0, lines: 2, samples: 4, dtype: DType.U16 });
+    await expect(Recorder.start({ path: '/dev/full', sources: [ring], manualPoll: true })).rejects.toThrow(/ENOSPC/);
   });
 });
 

@@ -84,6 +84,7 @@ export class Recorder {
   #startedAt: string;
   #stopMs = 0;
   #startMonoNs = 0;
+  #stopping: Promise<RecorderStatus> | null = null;
 
   private constructor(path: string, writer: McapFrameWriter, channels: ChannelState[], startedAt: string) {
     this.path = path;
@@ -205,8 +206,13 @@ export class Recorder {
     await this.#writer.flush();
   }
 
-  /** Stop polling, write what is queued, the stats and the index; resolves with the final status. */
-  async stop(): Promise<RecorderStatus> {
+  /** Stop polling, write what is queued, the stats and the index; resolves with the final status. Idempotent. */
+  stop(): Promise<RecorderStatus> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<RecorderStatus> {
     if (this.#state === 'recording') {
       this.#state = 'stopping';
       this.#stopTimer();

@@ -49,11 +49,13 @@ export class FakeRing implements FrameSource {
     this.#seed = seed;
   }
 
-  /** Publish the next frame: header stamps and (fill) a pattern that depends on (seed, channel, seq). */
+  /**
+   * Publish the next frame: header stamps and (fill) a pattern that depends on (seed, channel, seq).
+   * Without fill the slot keeps whatever it held (benchmarks prefill every slot once).
+   */
   publish(tAcquiredNs: number, fill = true): number {
     this.seq++;
     const k = this.seq % this.slots;
-    if (this.slots > 1) this.#payloads[k].set(this.payload); // carry content over (bench mode: no fill)
     this.header = this.#headers[k];
     this.payload = this.#payloads[k];
     const h = this.#h;

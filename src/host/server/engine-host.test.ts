@@ -68,6 +68,8 @@ describe('EngineHost (the real Engine behind the bridge)', () => {
       const hl = (n: number, state = 'running', pid = 7) => [{ channel: 0, state, pid, n }];
       for (let i = 0; i < 50; i++) e.healthCbs[0](hl(i));
       await vi.advanceTimersByTimeAsync(1);
+      expect(got.map((g: any) => g[0].n)).toEqual([0]);
+      await vi.advanceTimersByTimeAsync(260);
       expect(got.map((g: any) => g[0].n)).toEqual([0, 49]); // first (new states) at once, then newest
       for (let i = 50; i < 100; i++) {
         e.healthCbs[0](hl(i));

@@ -9,6 +9,7 @@ import { ReadInfo, ReadStatus, type NativeModule, type RingConsumer, type RingOp
 export class FakeRing implements RingConsumer {
   readonly slots = 4;
   readonly ownerPid = process.pid;
+  readonly realtime = false;
   private seq = 0;
   private lastRead = 0;
   private header = new Uint8Array(FRAME_HEADER_BYTES);

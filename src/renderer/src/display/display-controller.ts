@@ -62,6 +62,10 @@ export class DisplayController {
   constructor() {
     this.unsub = useUi.subscribe((s, prev) => {
       this.ui = s;
+      if (s.health !== prev.health) {
+        const now = performance.now();
+        for (const h of Object.values(s.health)) this.noteHealth(h.channel, h, now);
+      }
       // Redraw for view changes only (health updates a few times a second do not change pixels).
       if (s.channels !== prev.channels || s.focus !== prev.focus || s.colormap !== prev.colormap || s.colormapByChannel !== prev.colormapByChannel ||
         s.wlGlobal !== prev.wlGlobal || s.wlByChannel !== prev.wlByChannel || s.frozen !== prev.frozen || s.frozenAll !== prev.frozenAll || s.panel !== prev.panel) {
@@ -240,20 +244,23 @@ export class DisplayController {
   private readonly downSince = new Map<number, { at: number; pid: number | null; error: string | null }>();
   private readonly lastPid = new Map<number, number | null>();
 
-  private noteHealth(ch: number, h: ChannelHealth | undefined, now: number): void {
-    if (!h) return;
+  private readonly wasRunning = new Set<number>();
+
+  /** Called for EVERY health event (not just what the watchdog happens to see). */
+  private noteHealth(ch: number, h: ChannelHealth, now: number): void {
     const prevPid = this.lastPid.get(ch);
-    this.lastPid.set(ch, h.pid);
-    const replaced = prevPid !== undefined && prevPid !== null && h.pid !== null && h.pid !== prevPid;
-    if ((h.state === 'down' || h.state === 'restarting' || replaced) && !this.downSince.has(ch)) {
+    if (h.pid !== null) this.lastPid.set(ch, h.pid);
+    const replaced = prevPid !== undefined && h.pid !== null && h.pid !== prevPid;
+    const restarting = h.state === 'down' || h.state === 'restarting' || (h.state === 'starting' && this.wasRunning.has(ch));
+    if ((restarting || replaced) && !this.downSince.has(ch)) {
       this.downSince.set(ch, { at: now, pid: prevPid ?? null, error: h.lastError });
     }
+    if (h.state === 'running') this.wasRunning.add(ch);
   }
 
   signalOf(ch: number, now: number): TileSignal {
     const s = this.store.has(ch) ? this.store.slot(ch) : null;
     const h: ChannelHealth | undefined = this.ui.health[ch];
-    this.noteHealth(ch, h, now);
     const sig = tileSignal(now, s ? s.lastArrivalMs : -1, this.periodOf(ch), h, this.ui.connected);
     const down = this.downSince.get(ch);
     if (down && sig.kind !== 'disconnected') {

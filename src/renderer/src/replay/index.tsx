@@ -17,6 +17,7 @@ export { RecordingIndicator } from './RecordingIndicator';
 export { Timeline } from './Timeline';
 
 function message(e: unknown): string {
+  if ((e as { code?: string })?.code === 'unknown-method') return 'record / replay is not available in this engine build';
   return e instanceof Error ? e.message : String(e);
 }
 

@@ -1,0 +1,62 @@
+/**
+ * The Electron path without Electron: supervisor + UtilityChannelLauncher + the real channel worker
+ * in `port` display mode, with `utilityProcess` emulated by Node children whose `process.parentPort`
+ * and transferred display port are backed by IPC (testing/fake-utility-process.ts).
+ */
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { DH, DISPLAY_HEADER_OFFSET, displayFrameBytes } from '../shared/display-frame';
+import { readFrameHeader } from '../shared/frame-header';
+import { loadNative } from '../native/load';
+import { testCascade } from '../workers/testing/test-processor';
+import { UtilityChannelLauncher } from './launcher-utility';
+import { listShm } from './shm-cleanup';
+import { Supervisor } from './supervisor';
+import { fakeUtilityProcessModule } from './testing/fake-utility-process';
+import { JsProducer } from './testing/js-producer';
+import { isAlive, sleep, waitFor } from './testing/harness';
+
+const workerTs = fileURLToPath(new URL('../workers/channel-worker.ts', import.meta.url));
+
+describe('UtilityChannelLauncher + worker in port mode (emulated utilityProcess)', () => {
+  it('delivers display frames on the port main handed over, restarts with a fresh port after a crash', async () => {
+    const native = loadNative();
+    const prefix = `spu${process.pid}`;
+    const producer = new JsProducer(native, prefix, [0], 64, 128);
+    const frames: Uint8Array[] = [];
+    const ports: number[] = [];
+    const sup = new Supervisor({
+      launcher: new UtilityChannelLauncher(fakeUtilityProcessModule((b) => frames.push(b)), workerTs),
+      prefix, display: 'port', processor: 'test', nowNs: () => native.monotonicNs(), log: (l) => console.log(l), spares: 0,
+      displayPort: (ch) => {
+        ports.push(ch);
+        return { token: `port-${ports.length}` };
+      },
+    });
+    producer.start(30);
+    try {
+      await sup.startChannel(0, testCascade({ lines: 64, samples: 128, factor: 2 }));
+      await waitFor(() => frames.length > 10, 5000, 'display frames on the port');
+      const f = frames.at(-1)!;
+      const dh = new DataView(f.buffer, f.byteOffset + DISPLAY_HEADER_OFFSET, 32);
+      expect(readFrameHeader(f).channel).toBe(0);
+      expect(f.byteLength).toBe(displayFrameBytes(dh.getUint32(DH.width, true), dh.getUint32(DH.height, true), dh.getUint16(DH.dtype, true)));
+      expect(listShm(`${prefix}-out`)).toEqual([]); // port mode: no output ring
+      expect(ports).toEqual([0]);
+      // Crash: a new process gets a new port.
+      const pid = sup.pid(0)!;
+      process.kill(pid, 'SIGKILL');
+      await waitFor(() => sup.health()[0].restarts === 1 && sup.health()[0].state === 'running', 8000, 'restart');
+      const n = frames.length;
+      await waitFor(() => frames.length > n + 5, 5000, 'frames after restart');
+      expect(ports).toEqual([0, 0]);
+      await sleep(50);
+    } finally {
+      const pid = sup.pid(0);
+      await sup.close();
+      producer.close();
+      if (pid) expect(isAlive(pid)).toBe(false);
+    }
+    expect(listShm(prefix)).toEqual([]);
+  });
+});

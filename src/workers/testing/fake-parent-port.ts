@@ -1,0 +1,36 @@
+/**
+ * Preload (`node --import`) that makes a Node child look like an Electron utility process to the
+ * channel worker: `process.parentPort` carries control messages over the Node IPC channel, and a
+ * transferred display port is emulated by a port object whose `postMessage(frame)` forwards the
+ * frame (base64) to the parent. Used by the utilityProcess launcher integration test only.
+ */
+type Listener = (e: { data: unknown; ports: unknown[] }) => void;
+
+const send = process.send!.bind(process);
+const listeners: Listener[] = [];
+const displayPort = {
+  postMessage(frame: unknown): void {
+    if (!(frame instanceof Uint8Array)) throw new TypeError('display port: expected a Uint8Array frame');
+    send({ kind: 'frame', bytes: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64') });
+  },
+  start(): void {},
+  close(): void {},
+};
+
+(process as unknown as { parentPort: unknown }).parentPort = {
+  on(event: string, cb: Listener): void {
+    if (event === 'message') listeners.push(cb);
+  },
+  postMessage(message: unknown): void {
+    send({ kind: 'control', message });
+  },
+  start(): void {},
+};
+
+process.on('message', (raw) => {
+  const msg = raw as { kind: string; message: unknown; withPort?: boolean };
+  if (msg.kind !== 'control') return;
+  for (const cb of listeners) cb({ data: msg.message, ports: msg.withPort ? [displayPort] : [] });
+});
+// The real utilityProcess has no IPC 'disconnect' for the worker to watch; hide ours so the worker
+// takes its parentPort path (its parent-pid watch still applies).
