@@ -229,7 +229,7 @@ async function latencyBench(seconds, copy, realtime) {
     c.waitRead(hdr, pay, info, 1000, onFrame);
   }
   sim.send('start');
-  await sleep(500); // warm-up: first frames, page faults, thread start
+  await sleep(smoke ? 300 : 500); // warm-up: first frames, page faults, thread start
   warm = false;
   const cpu0 = process.cpuUsage();
   const t0 = Date.now();
@@ -295,7 +295,7 @@ async function socketPeerBench(seconds) {
   const sim = startChild('sim', { prefix, channels, fps, copy: false, realtime: false, forward: path });
   if ((await sim.line()) !== 'ready') throw new Error('sim (socket peer) failed to start');
   sim.send('start');
-  await sleep(500);
+  await sleep(smoke ? 300 : 500);
   warm = false;
   const t0 = Date.now();
   await sleep(seconds * 1000);
@@ -316,16 +316,17 @@ async function socketPeerBench(seconds) {
 
 async function main() {
   const t0 = Date.now();
-  // `--only lossless|latency` runs one part (diagnostics); the default runs everything.
+  // `--only lossless|latency` runs one part, `--no-peer` skips the socket peer (diagnostics);
+  // the default runs everything.
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : null;
   const skip = (part) => only !== null && only !== part;
   const memcpy = memcpyBench(smoke ? 0.3 : 1.5);
   const lossless = skip('lossless') ? null : await losslessBench(smoke ? 0.7 : 3);
   const memcpyAfter = memcpyBench(smoke ? 0.2 : 1);
   const latency = skip('latency') ? null : await latencyBench(smoke ? 1.5 : 8, false, false);
-  const latencyCopy = skip('latency') ? null : await latencyBench(smoke ? 1 : 8, true, false);
-  const latencyRealtime = skip('latency') ? null : await latencyBench(smoke ? 1 : 8, false, true);
-  const socketPeer = skip('latency') ? null : await socketPeerBench(smoke ? 1 : 5);
+  const latencyCopy = skip('latency') ? null : await latencyBench(smoke ? 0.7 : 8, true, false);
+  const latencyRealtime = skip('latency') ? null : await latencyBench(smoke ? 0.7 : 8, false, true);
+  const socketPeer = skip('latency') || argv.includes('--no-peer') ? null : await socketPeerBench(smoke ? 0.7 : 5);
   const out = {
     bench: 'ring',
     smoke,

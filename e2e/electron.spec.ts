@@ -5,14 +5,21 @@
  */
 import { _electron as electron, expect, test, type ElectronApplication, type Page } from '@playwright/test';
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { checkFocusAndColormap, checkKilledWorker, checkLoadsAndUpdates, checkStall, type Call } from './support/checks';
 import { ROOT } from './support/serve';
 
 function electronBinary(): { path: string | null; why: string } {
+  // Look before requiring: `require('electron')` without a binary starts a download, then throws.
   try {
-    const p = createRequire(import.meta.url)('electron') as unknown;
+    const req = createRequire(import.meta.url);
+    const dir = dirname(req.resolve('electron/package.json'));
+    const pathTxt = join(dir, 'path.txt');
+    if (!existsSync(pathTxt)) return { path: null, why: 'no Electron binary installed here (node_modules/electron/path.txt missing)' };
+    const bin = join(dir, 'dist', readFileSync(pathTxt, 'utf8').trim());
+    if (!existsSync(bin)) return { path: null, why: `Electron binary ${bin} missing` };
+    const p = req('electron') as unknown;
     if (typeof p === 'string' && existsSync(p)) return { path: p, why: '' };
     return { path: null, why: `electron resolves to ${String(p)}, which does not exist` };
   } catch (e) {

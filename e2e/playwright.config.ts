@@ -4,6 +4,7 @@
  * under test-results/e2e/. The `_electron` spec skips itself where no Electron binary exists.
  */
 import { defineConfig } from '@playwright/test';
+import { resolve } from 'node:path';
 
 export const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -17,7 +18,9 @@ export default defineConfig({
   timeout: 60_000,
   globalTimeout: 180_000,
   expect: { timeout: 10_000 },
-  reporter: [['list'], ['json', { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ?? '../test-results/e2e.json' }]],
+  // PLAYWRIGHT_JSON_OUTPUT_NAME (set by npm test) is relative to the working directory; made absolute
+  // here because the reporter would resolve it against this file's folder.
+  reporter: [['list'], ['json', { outputFile: resolve(process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ?? 'test-results/e2e.json') }]],
   use: {
     browserName: 'chromium',
     viewport: { width: 1400, height: 860 },

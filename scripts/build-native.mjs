@@ -5,14 +5,25 @@
 // (<prefix>/include/node/node_api.h), pass that prefix explicitly; otherwise let node-gyp do what it
 // normally does (download headers on a machine with internet).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const prefix = resolve(dirname(process.execPath), '..');
-const args = ['rebuild', '--release', `--jobs=${process.env.JOBS ?? 'max'}`];
-if (existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
+// `rebuild` would delete build/ under anyone loading the addon; configure once, then build
+// incrementally (make only recompiles what changed).
+const common = ['--release'];
+if (existsSync(join(prefix, 'include', 'node', 'node_api.h'))) common.push(`--nodedir=${prefix}`);
+// binding.gyp globs native/*/*.cc at configure time, so a changed set of sources reconfigures.
+const sources = ['native/src', 'native/cascade']
+  .flatMap((d) => (existsSync(join(root, d)) ? readdirSync(join(root, d)).filter((f) => f.endsWith('.cc')).map((f) => `${d}/${f}`) : []))
+  .sort().join('\n');
+const stamp = join(root, 'build', '.specula-sources');
+const stale = !existsSync(join(root, 'build', 'Makefile')) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== sources;
+const steps = [];
+if (stale || process.argv.includes('--clean')) steps.push(['configure', ...common]);
+steps.push(['build', ...common, `--jobs=${process.env.JOBS ?? 'max'}`]);
 
 // npm ships node-gyp; prefer a local one if the project has it.
 const require = createRequire(import.meta.url);
@@ -28,6 +39,9 @@ if (!gyp) {
   console.error('build-native: node-gyp not found (neither in node_modules nor bundled with npm)');
   process.exit(1);
 }
-console.error(`build-native: node-gyp ${args.join(' ')}`);
-const r = spawnSync(process.execPath, [gyp, ...args], { cwd: root, stdio: 'inherit' });
-process.exit(r.status ?? 1);
+for (const args of steps) {
+  console.error(`build-native: node-gyp ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, [gyp, ...args], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+writeFileSync(stamp, sources);

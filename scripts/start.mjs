@@ -3,7 +3,7 @@
 // bundles), then run the desktop app with Electron if its binary works here; otherwise the web
 // mode: `specula serve`, opened in Debian's Chromium when a display exists, else the URL is printed.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -47,8 +47,22 @@ if (built < Math.max(newest('src'), mtime('electron.vite.config.ts'))) {
 
 // 3. Electron, when its binary exists and can start here.
 function electronBinary() {
+  // Look before requiring: `require('electron')` without a downloaded binary starts a download
+  // (no network here) and then throws. The package records the binary in path.txt once installed.
   try {
-    const p = createRequire(import.meta.url)('electron');
+    const req = createRequire(import.meta.url);
+    const dir = dirname(req.resolve('electron/package.json'));
+    const pathTxt = join(dir, 'path.txt');
+    if (!existsSync(pathTxt)) {
+      log('no Electron binary installed (node_modules/electron/path.txt missing)');
+      return null;
+    }
+    const bin = join(dir, 'dist', readFileSync(pathTxt, 'utf8').trim());
+    if (!existsSync(bin)) {
+      log(`Electron binary ${bin} missing`);
+      return null;
+    }
+    const p = req('electron');
     return typeof p === 'string' && existsSync(p) ? p : null;
   } catch (e) {
     log(`no usable Electron (${String(e.message ?? e).split('\n')[0]})`);

@@ -67,7 +67,10 @@ void RenderReferenceLine(const int16_t* h1, const int16_t* h2, const int16_t* nz
   for (; n < N; ++n) o[n] = static_cast<uint16_t>(32768u + static_cast<uint16_t>(h1[n] + h2[n] + nz[n]));
 }
 
-int16_t Clamp16(double v) { return static_cast<int16_t>(std::lround(std::min(32767.0, std::max(-32768.0, v)))); }
+int16_t Clamp16(double v) {
+  v = std::min(32767.0, std::max(-32768.0, v));
+  return static_cast<int16_t>(v >= 0 ? v + 0.5 : v - 0.5);  // round half away from zero, no libm call
+}
 
 }  // namespace
 
@@ -94,6 +97,13 @@ SimModel::SimModel(uint32_t lines, uint32_t samples, uint64_t seed) : L_(lines),
 }
 
 void SimModel::AddChannel(uint32_t channel) {
+  const uint32_t k = channel % kScenes;
+  if (scenes_.size() <= k) scenes_.resize(k + 1);
+  if (scenes_[k].empty()) BuildScene(k);
+  views_.push_back(View{channel, k, static_cast<uint32_t>((channel / kScenes) * 151u % L_)});
+}
+
+void SimModel::BuildScene(uint32_t index) {
   // Source spectrum, scaled to the sample count (exactly gen_input.py's for N = 1024).
   const double centre = 530.0 * N_ / 1024.0, width = 260.0 * N_ / 1024.0;
   std::vector<double> src(N_);
@@ -102,7 +112,9 @@ void SimModel::AddChannel(uint32_t channel) {
     src[n] = 18000.0 * std::exp(-0.5 * std::pow((n - centre) / width, 2)) + 3000.0;
     src_max = std::max(src_max, src[n]);
   }
-  Rng rng{Mix64(seed_ ^ (0x7363656e65ull + channel * 0x100000001b3ull))};
+  std::vector<float> env(N_);  // fringes ride on the source envelope: sig *= src / max(src)
+  for (uint32_t n = 0; n < N_; ++n) env[n] = static_cast<float>(src[n] / src_max);
+  Rng rng{Mix64(seed_ ^ (0x7363656e65ull + index * 0x100000001b3ull))};
   struct Layer { double f0, drift, drift_cycles, amp, amp_cycles, amp_phase; };
   Layer layers[5];
   for (auto& ly : layers) {
@@ -132,17 +144,21 @@ void SimModel::AddChannel(uint32_t channel) {
       for (uint32_t n = 0; n < N_; ++n, phase += step) row[n] += static_cast<float>(a) * cos_table[phase >> (32 - kCosBits)];
     }
     int16_t* out = &scene[static_cast<size_t>(l) * N_];
-    for (uint32_t n = 0; n < N_; ++n) out[n] = Clamp16(src[n] + row[n] * (src[n] / src_max));
+    for (uint32_t n = 0; n < N_; ++n) out[n] = Clamp16(src[n] + row[n] * env[n]);
   }
-  scene_channel_.push_back(channel);
-  scenes_.push_back(std::move(scene));
+  scenes_[index] = std::move(scene);
 }
 
 void SimModel::Render(uint32_t channel, bool reference, uint64_t seq, uint16_t* out) const {
   const int16_t* scene = nullptr;
+  uint32_t row_offset = 0;
   if (!reference) {
-    for (size_t i = 0; i < scene_channel_.size(); ++i)
-      if (scene_channel_[i] == channel) scene = scenes_[i].data();
+    for (const View& v : views_) {
+      if (v.channel == channel) {
+        scene = scenes_[v.scene].data();
+        row_offset = v.row_offset;
+      }
+    }
     if (!scene) throw std::logic_error("SimModel: channel has no scene");
   }
   const uint64_t frame_key = Mix64(seed_ ^ Mix64(seq));
@@ -160,7 +176,7 @@ void SimModel::Render(uint32_t channel, bool reference, uint64_t seq, uint16_t* 
       // 32768 + hum + noise stays inside [0, 65535]: modular u16 arithmetic is exact.
       RenderReferenceLine(h1, h2, nz, o, N_);
     } else {
-      const int16_t* s = scene + static_cast<size_t>((l + seq * 3) % L_) * N_;
+      const int16_t* s = scene + static_cast<size_t>((l + row_offset + seq * 3) % L_) * N_;
       const int16_t* h1 = hum1_p_.data() + d1;
       const int16_t* h2 = hum2_p_.data() + d2;
       const int16_t* nz = noise_p_.data() + off;

@@ -27,7 +27,7 @@ describe('UtilityChannelLauncher + worker in port mode (emulated utilityProcess)
     const ports: number[] = [];
     const sup = new Supervisor({
       launcher: new UtilityChannelLauncher(fakeUtilityProcessModule((b) => frames.push(b)), workerTs),
-      prefix, display: 'port', processor: 'test', nowNs: () => native.monotonicNs(), log: (l) => console.log(l), spares: 0,
+      prefix, display: 'port', processor: 'test', nowNs: () => native.monotonicNs(), log: () => {}, spares: 0,
       displayPort: (ch) => {
         ports.push(ch);
         return { token: `port-${ports.length}` };

@@ -243,6 +243,16 @@ function sleep(ms: number): Promise<void> {
   });
 }
 
+/** A page call that fails clearly when the page's main thread does not answer in time. */
+async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
+  let t: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => { t = setTimeout(() => reject(new Error(`the page did not answer ${what} within ${ms / 1000} s (main thread saturated?)`)), ms); })]);
+  } finally {
+    clearTimeout(t);
+  }
+}
+
 /** Run the whole check; throws with a clear message when it cannot run at all. */
 export async function runLatency(o: LatencyOptions, log: (line: string) => void = (l) => console.error(l)): Promise<RunResult> {
   const root = findRenderer(o.renderer);
@@ -273,6 +283,9 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
     const browser = await chromium.launch({
       executablePath: o.chromium,
       headless: !o.headed,
+      // Our own SIGINT/SIGTERM handling closes the browser after the engine is stopped.
+      handleSIGINT: false,
+      handleSIGTERM: false,
       args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'],
     });
     cleanups.push(() => browser.close());
@@ -292,7 +305,15 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
     await page.goto(server.url);
     await page.waitForFunction(() => (globalThis as unknown as { __specula?: { ui: { getState(): { connected: boolean } } } }).__specula?.ui.getState().connected === true, null, { timeout: o.startupS * 1000 });
     // Opening the latency panel starts the renderer's probe (it keeps running afterwards).
-    await page.click('[data-testid="panel-latency"]');
+    // Through the UI store rather than a click: a page saturated by many channels may take longer
+    // to pass Playwright's actionability checks than to simply re-render.
+    const opened = await within('opening the latency panel', o.startupS * 1000, page.evaluate(() => {
+      const ui = (globalThis as unknown as { __specula?: { ui?: { getState(): { set(p: { panel: string }): void } } } }).__specula?.ui;
+      if (!ui) return false;
+      ui.getState().set({ panel: 'latency' });
+      return true;
+    }));
+    if (!opened) await page.click('[data-testid="panel-latency"]', { timeout: o.startupS * 1000 });
     try {
       await page.waitForFunction(() => ((globalThis as unknown as { __speculaLatency?: { presentedCount: number } }).__speculaLatency?.presentedCount ?? 0) > 0, null, { timeout: o.startupS * 1000 });
     } catch {
@@ -304,12 +325,12 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
     const tEnd = engineNowNs();
     latency.ledger.endWindow(tEnd);
     // Let the acks of frames acquired before tEnd arrive (the probe flushes every 250 ms).
-    await page.evaluate(() => (globalThis as unknown as { __speculaLatency?: { flush(): void } }).__speculaLatency?.flush());
+    await within('the final flush', 30_000, page.evaluate(() => (globalThis as unknown as { __speculaLatency?: { flush(): void } }).__speculaLatency?.flush()));
     await sleep(600);
-    const diag = await page.evaluate(() => {
+    const diag = await within('the probe diagnostics', 30_000, page.evaluate(() => {
       const p = (globalThis as unknown as { __speculaLatency?: { presentedCount: number; acksSent: number; sendErrors: number; lastSendError: string | null } }).__speculaLatency;
       return p ? { presented: p.presentedCount, acks: p.acksSent, sendErrors: p.sendErrors, lastSendError: p.lastSendError } : null;
-    });
+    }));
     const extra: string[] = [];
     if (!diag || diag.acks === 0 || latency.acks === 0) extra.push('the renderer sent no latency ack');
     if (diag && diag.sendErrors > 0) extra.push(`${diag.sendErrors} ack(s) failed to reach the engine: ${diag.lastSendError}`);
@@ -323,7 +344,7 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
     let check: { offsetNs: number; uncertaintyNs: number } | null = null;
     for (let i = 0; i < 15; i++) {
       const t0 = engineNowNs();
-      const pageMs = await page.evaluate(() => performance.now());
+      const pageMs = await within('a clock read', 30_000, page.evaluate(() => performance.now()));
       const t1 = engineNowNs();
       if (!check || (t1 - t0) / 2 < check.uncertaintyNs) check = { offsetNs: (t0 + t1) / 2 - pageMs * 1e6, uncertaintyNs: (t1 - t0) / 2 };
     }

@@ -2,7 +2,7 @@
  * Electron main entry: a thin shell. Creates the window and the engine when the app is ready,
  * stops the engine (no orphan process, no /dev/shm left) before quitting.
  */
-import { app, dialog } from 'electron';
+import { app, dialog, Menu } from 'electron';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shellOptionsFromEnv, startShell, type Shell } from './app';
@@ -11,6 +11,9 @@ const mainDir = dirname(fileURLToPath(import.meta.url));
 let shell: Shell | null = null;
 
 app.enableSandbox();
+// No default menu: its Reload would drop the window's frame ports (the workers keep the old ends)
+// and its DevTools entry is not for the operating room.
+Menu.setApplicationMenu(null);
 if (!app.requestSingleInstanceLock()) app.quit();
 
 app.whenReady().then(async () => {

@@ -84,7 +84,6 @@ export interface CascadeAddon {
 
 const ADDON = join('build', 'Release', 'specula_cascade.node');
 let cached: CascadeAddon | null = null;
-let loadError: string | null = null;
 
 function findAddon(): string | null {
   const env = process.env.SPECULA_CASCADE_PATH;
@@ -111,26 +110,19 @@ function findAddon(): string | null {
 
 /**
  * The addon, or an explanation of why it cannot be used (not built, fails to load, CPU without
- * AVX2/FMA). Loaded once per process.
+ * AVX2/FMA). Loaded once per process; a failure is not cached (configure() is not a hot path, and
+ * the addon may appear later, e.g. after `npm run build:native`).
  */
 export function loadCascadeAddon(): { addon: CascadeAddon } | { addon: null; reason: string } {
   if (cached) return { addon: cached };
-  if (loadError) return { addon: null, reason: loadError };
   const path = findAddon();
-  if (!path) {
-    loadError = `fast path unavailable: ${ADDON} not found (run \`npm run build:native\`)`;
-    return { addon: null, reason: loadError };
-  }
+  if (!path) return { addon: null, reason: `fast path unavailable: ${ADDON} not found (run \`npm run build:native\`)` };
   try {
     const mod = createRequire(import.meta.url)(path) as CascadeAddon;
-    if (!mod.available) {
-      loadError = `fast path unavailable: ${mod.unavailableReason ?? 'CPU not supported'}`;
-      return { addon: null, reason: loadError };
-    }
+    if (!mod.available) return { addon: null, reason: `fast path unavailable: ${mod.unavailableReason ?? 'CPU not supported'}` };
     cached = mod;
     return { addon: mod };
   } catch (e) {
-    loadError = `fast path unavailable: ${path} failed to load: ${(e as Error).message}`;
-    return { addon: null, reason: loadError };
+    return { addon: null, reason: `fast path unavailable: ${path} failed to load: ${(e as Error).message}` };
   }
 }

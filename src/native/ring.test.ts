@@ -156,6 +156,25 @@ describe('ring (one process)', () => {
   });
 });
 
+describe('ring consumer options', () => {
+  it('accepts realtime waiter threads (best effort) and validates deadAfterMs', async () => {
+    const name = ringName(prefix, 60);
+    const p = n.createRing({ name, channel: 0, lines: 1, samples: 8, dtype: DType.U8, slots: 2 });
+    expect(() => n.openRing(name, { deadAfterMs: 0 })).toThrow(/opts.deadAfterMs/);
+    const c = n.openRing(name, { realtime: true, deadAfterMs: 5000 });
+    const hdr = new Uint8Array(64);
+    const pay = new Uint8Array(8);
+    const info = new Float64Array(READ_INFO_LENGTH);
+    const got = new Promise<number>((res) => c.waitRead(hdr, pay, info, 3000, res));
+    p.publish(new Uint8Array(8).fill(3), n.monotonicNs());
+    expect(await got).toBe(ReadStatus.Frame);
+    expect(pay[0]).toBe(3);
+    expect(typeof c.realtime).toBe('boolean'); // true where SCHED_FIFO is permitted
+    c.close();
+    p.close();
+  });
+});
+
 describe('ring lossless mode', () => {
   it('publish waits for the consumer ack when all slots are unacknowledged; waitSync blocks in place', () => {
     const name = ringName(prefix, 50);

@@ -57,6 +57,7 @@ export class ReplayController {
   #queue: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
   #immediate: NodeJS.Immediate | null = null;
+  #heartbeat: NodeJS.Timeout | null = null;
 
   private constructor(rec: Recording, sink: ReplaySink, o: ReplayOptions) {
     this.recording = rec;
@@ -82,12 +83,24 @@ export class ReplayController {
       await rec.close();
       throw e;
     }
-    await c.#run(async () => {
-      await c.#seekTo(0);
-      // Show every channel's first frame at once (some start a little after the primary one).
-      const chans = c.recording.channels;
-      for (let k = 0; k < chans.length; k++) if (c.#last[k] < 0 && chans[k].count > 0) await c.#publish(k, chans[k], 0);
-    });
+    // A paused replay is a live device that is not producing: keep the rings' heartbeat fresh so
+    // consumers do not declare the producer dead.
+    if (sink.heartbeat) {
+      c.#heartbeat = setInterval(() => sink.heartbeat?.(), 200);
+      c.#heartbeat.unref();
+    }
+    try {
+      await c.#run(async () => {
+        await c.#seekTo(0);
+        // Show every channel's first frame at once (some start a little after the primary one).
+        const chans = c.recording.channels;
+        for (let k = 0; k < chans.length; k++) if (c.#last[k] < 0 && chans[k].count > 0) await c.#publish(k, chans[k], 0);
+      });
+    } catch (e) {
+      if (c.#heartbeat) clearInterval(c.#heartbeat);
+      await rec.close();
+      throw e;
+    }
     if (o.autoplay) c.play();
     return c;
   }
@@ -178,6 +191,8 @@ export class ReplayController {
 
   async close(): Promise<void> {
     this.#stopTimer();
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
     this.#state = 'closed';
     await this.#queue.catch(() => undefined);
     await this.recording.close();
@@ -287,7 +302,6 @@ export class ReplayController {
     this.#pos = now;
     if (now >= end || nextDue === Infinity) return this.#atEnd();
     const waitMs = Math.max(0, (Math.min(nextDue, end) - this.#clock()) / 1e6 / (this.#speed as number));
-    this.#sink.heartbeat?.();
     this.#schedule(Math.min(waitMs, 100));
   }
 

@@ -8,6 +8,8 @@ type Listener = (e: { data: unknown; ports: unknown[] }) => void;
 
 const send = process.send!.bind(process);
 const listeners: Listener[] = [];
+// Like Electron's parentPort, hold messages until the worker has attached its listener.
+const queued: { data: unknown; ports: unknown[] }[] = [];
 const displayPort = {
   postMessage(frame: unknown): void {
     if (!(frame instanceof Uint8Array)) throw new TypeError('display port: expected a Uint8Array frame');
@@ -19,7 +21,9 @@ const displayPort = {
 
 (process as unknown as { parentPort: unknown }).parentPort = {
   on(event: string, cb: Listener): void {
-    if (event === 'message') listeners.push(cb);
+    if (event !== 'message') return;
+    listeners.push(cb);
+    for (const e of queued.splice(0)) cb(e);
   },
   postMessage(message: unknown): void {
     send({ kind: 'control', message });
@@ -30,7 +34,7 @@ const displayPort = {
 process.on('message', (raw) => {
   const msg = raw as { kind: string; message: unknown; withPort?: boolean };
   if (msg.kind !== 'control') return;
-  for (const cb of listeners) cb({ data: msg.message, ports: msg.withPort ? [displayPort] : [] });
+  const e = { data: msg.message, ports: msg.withPort ? [displayPort] : [] };
+  if (listeners.length === 0) queued.push(e);
+  else for (const cb of listeners) cb(e);
 });
-// The real utilityProcess has no IPC 'disconnect' for the worker to watch; hide ours so the worker
-// takes its parentPort path (its parent-pid watch still applies).

@@ -24,7 +24,8 @@ export function RecordingIndicator({ status, busy, onStart, onStop }: RecordingI
           <strong className="rec-label">REC</strong>
           <span className="rec-elapsed" data-testid="rec-elapsed">{formatElapsedMs(status.elapsedMs)}</span>
           <span className="rec-size" data-testid="rec-size">{formatBytes(status.bytes)}</span>
-          <span className={status.framesDropped ? 'rec-drops bad' : 'rec-drops dim'} data-testid="rec-drops">
+          <span className={status.framesDropped ? 'rec-drops bad' : 'rec-drops dim'} data-testid="rec-drops"
+            title={status.channels.map((c) => `ch${c.channel}: ${c.recorded} recorded, ${c.dropped} dropped, ${c.queued} queued`).join('\n')}>
             {status.framesDropped ? `${status.framesDropped} dropped` : 'no drops'}
           </span>
           <span className="dim rec-file">{name}</span>
