@@ -7,7 +7,17 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+
+// Serialise concurrent builds (tests and tools may build at once): re-run under flock(1) if present.
+if (!process.env.SPECULA_NATIVE_LOCKED) {
+  const r = spawnSync('flock', [join(tmpdir(), 'specula-native-build.lock'), process.execPath, ...process.argv.slice(1)], {
+    stdio: 'inherit', env: { ...process.env, SPECULA_NATIVE_LOCKED: '1' },
+  });
+  if (!r.error) process.exit(r.status ?? 1);
+  // no flock on this machine: build unlocked
+}
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const prefix = resolve(dirname(process.execPath), '..');

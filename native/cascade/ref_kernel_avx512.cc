@@ -116,6 +116,9 @@ void nlms16(int M, const float* rb, long rbStride, const float* y, float* e, lon
   if (groups == 2) {
     if (M == 16) nlms<16, 2>(M, rb, rbStride, y, e, yStride, w, n, mu, eps);
     else nlms<0, 2>(M, rb, rbStride, y, e, yStride, w, n, mu, eps);
+  } else if (groups == 4) {
+    if (M == 16) nlms<16, 4>(M, rb, rbStride, y, e, yStride, w, n, mu, eps);
+    else nlms<0, 4>(M, rb, rbStride, y, e, yStride, w, n, mu, eps);
   } else {
     for (int p = 0; p < groups; ++p) {
       if (M == 16) nlms<16, 1>(M, rb + p * rbStride, rbStride, y + p * yStride, e + p * yStride, yStride, w + p * M * 16, n, mu, eps);

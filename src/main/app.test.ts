@@ -30,7 +30,7 @@ vi.mock('electron', async () => {
     port2 = { name: 'port2' };
   }
   return {
-    app: Object.assign(new EventEmitter(), {}),
+    app: Object.assign(new EventEmitter(), { getPath: () => '/tmp/specula-test-docs' }),
     BrowserWindow,
     MessageChannelMain,
     ipcMain: { handle: (ch: string, h: any) => m.ipcHandlers.set(ch, h), removeHandler: (ch: string) => m.ipcHandlers.delete(ch) },

@@ -9,6 +9,7 @@ import type { CascadeSpec } from '../shared/cascade-spec';
 import { Engine } from '../engine/engine';
 import { latencyHandlers } from '../engine/latency/bridge-handlers';
 import { LatencyService } from '../engine/latency/service';
+import { attachRecordReplay } from '../engine/replay/attach';
 import { UtilityChannelLauncher, type UtilityProcessModuleLike } from '../engine/launcher-utility';
 import { EngineHost } from '../host/server/engine-host';
 import { findPresetDir, loadCascadeArg } from '../host/server/presets';
@@ -82,6 +83,11 @@ export async function startShell(o: ShellOptions): Promise<Shell> {
   });
   const host = new EngineHost(engine, { mode: 'electron', presetDir, cascade, relayFrames: false });
   host.extend(latencyHandlers(new LatencyService()));
+  // Record / replay / export (issue 6), recordings in the user's documents folder.
+  const recordReplay = attachRecordReplay(host, engine, {
+    recordingsDir: process.env.SPECULA_RECORDINGS_DIR ?? join(app.getPath('documents'), 'Specula recordings'),
+    cascadeOf: (ch) => host.cascadeOf(ch),
+  });
   const offIpc = registerBridgeIpc(ipcMain, host.handlers, (e) => isTrustedSender(e, target(), appUrl));
   const offEvents = forwardEvents(host, target);
 
@@ -98,6 +104,7 @@ export async function startShell(o: ShellOptions): Promise<Shell> {
       stopping ??= (async () => {
         offIpc();
         offEvents();
+        await recordReplay.close();
         host.close();
         await engine.stop();
       })();

@@ -165,6 +165,11 @@ export class EngineHost implements BridgeHost {
     return this;
   }
 
+  /** The cascade a channel runs now (null for an unknown channel). */
+  cascadeOf(channel: number): CascadeSpec | null {
+    return this.cascades.get(channel) ?? null;
+  }
+
   /** Push an event of another area to every client (a few per second at most). */
   emitEvent<E extends BridgeEventName>(name: E, data: BridgeEvents[E]): void {
     this.emit(name, data);
