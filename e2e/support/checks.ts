@@ -193,12 +193,12 @@ export async function checkContextLoss(page: Page, prefix: string): Promise<void
     w.__specula.ui.subscribe((s: any) => {
       if (s.contextLost) w.__lostSeen = true;
     });
-    return w.__specula.controller.simulateContextLoss(1500);
+    return w.__specula.controller.simulateContextLoss(3000);
   });
   expect(ok, 'WEBGL_lose_context available').toBe(true);
   await page.waitForFunction(() => (window as any).__lostSeen === true, null, { timeout: 5000 });
   if (await page.getByTestId('context-lost').isVisible()) await shot(page, `${prefix}-context-lost`);
-  await expect(page.getByTestId('context-lost')).toBeHidden({ timeout: 5000 });
+  await expect(page.getByTestId("context-lost")).toBeHidden({ timeout: 10_000 });
   const a = await tilePixels(page, 0);
   expect(a.r + a.g + a.b, 'restored image is not black').toBeGreaterThan(3);
   await expect.poll(async () => (await tilePixels(page, 0)).hash, { message: 'drawing resumed after restore', timeout: 10_000 }).not.toBe(a.hash);
