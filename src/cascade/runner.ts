@@ -34,9 +34,9 @@ const CTOR: Record<SampleDType, new (n: number) => SampleArray> = {
 };
 
 /**
- * Default stage clock. Note: `performance.now()` returns a freshly boxed double (16 bytes of heap per
- * call in Node 20), i.e. ~16·(stages+1) bytes per frame — the only per-frame allocation of this
- * processor; the stage kernels allocate nothing (the benchmark shows both figures).
+ * Default stage clock. Note: `performance.now()` returns a freshly boxed double (32 bytes of young
+ * heap per call in Node 20), i.e. 32·(stages+1) bytes per frame — the only per-frame allocation of
+ * this processor; runner and stage kernels allocate nothing (the benchmark shows both figures).
  */
 const defaultClock: () => number = typeof performance !== 'undefined' ? () => performance.now() : () => Date.now();
 
@@ -124,13 +124,13 @@ class TsProcessor implements CascadeProcessor {
     const b = this.b;
     if (!b) throw new Error('cascade: run() before a successful configure()');
     const inp = b.plan.input;
-    checkFrame(frame.input, inp.lines, inp.samples, inp.dtype, 'input');
+    checkFrame(frame.input, inp.lines, inp.samples, inp.dtype, null);
     for (let a = 0; a < b.auxNames.length; a++) {
       const name = b.auxNames[a];
       const arr = frame.aux?.[name];
       if (!arr) throw new Error(`cascade: aux frame '${name}' missing (the cascade declares input.aux.${name})`);
       const s = b.plan.aux[name];
-      checkFrame(arr, s.lines, s.samples, s.dtype, `aux '${name}'`);
+      checkFrame(arr, s.lines, s.samples, s.dtype, name);
       b.auxFrames[a] = arr;
     }
     const now = this.now;
@@ -180,8 +180,10 @@ class TsProcessor implements CascadeProcessor {
   }
 }
 
-function checkFrame(a: SampleArray, lines: number, samples: number, dtype: SampleDType, what: string): void {
+/** `auxName` null = the primary input. The message is only built on failure (no per-frame strings). */
+function checkFrame(a: SampleArray, lines: number, samples: number, dtype: SampleDType, auxName: string | null): void {
   if (!(a instanceof CTOR[dtype]) || a.length !== lines * samples) {
+    const what = auxName === null ? 'input' : `aux '${auxName}'`;
     throw new Error(`cascade: ${what} frame must be a ${CTOR[dtype].name} of ${lines}×${samples} = ${lines * samples} values, got ${a?.constructor?.name ?? typeof a} of ${a?.length ?? '?'}`);
   }
 }

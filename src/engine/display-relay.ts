@@ -10,13 +10,18 @@
  * frame is not read and counted in `dropped`: the output ring keeps only the newest frame, so a slow
  * consumer sees fresh frames, never a backlog.
  */
-import { FRAME_HEADER_BYTES } from '../shared/frame-header';
+import { FH, FRAME_HEADER_BYTES } from '../shared/frame-header';
 import { READ_INFO_LENGTH, ReadInfo, ReadStatus, type NativeModule, type RingConsumer } from '../native/api';
 
 /** A display frame on loan (layout: src/shared/display-frame.ts). */
 export interface DisplayFrameLease {
   readonly channel: number;
   readonly seq: number;
+  /**
+   * Display frames of this channel the host did not deliver between the previous lease and this
+   * one, because a newer one was already in the output ring when it read (latest-wins at the relay).
+   */
+  readonly relaySkipped: number;
   /** The whole display frame. Valid during the callback; longer only between retain() and release(). */
   readonly bytes: Uint8Array;
   retain(): void;
@@ -26,10 +31,12 @@ export interface DisplayFrameLease {
 class PooledBuffer implements DisplayFrameLease {
   refs = 0;
   seq = 0;
+  relaySkipped = 0;
   /** What the ring slot holds: the frame plus zero padding to whole ring rows. */
   readonly slot: Uint8Array;
   /** The display frame itself (a view made once, so delivering allocates nothing). */
   readonly bytes: Uint8Array;
+  readonly view: DataView;
   constructor(
     readonly channel: number,
     slotBytes: number,
@@ -39,6 +46,7 @@ class PooledBuffer implements DisplayFrameLease {
   ) {
     this.slot = new Uint8Array(slotBytes);
     this.bytes = this.slot.subarray(0, frameBytes);
+    this.view = new DataView(this.slot.buffer);
   }
   retain(): void {
     this.refs++;
@@ -59,20 +67,27 @@ interface ChannelRelay {
   info: Float64Array;
   relayed: number;
   dropped: number;
+  coalesced: number;
+  /** Output-ring sequence of the last frame delivered (display frames carry the input seq). */
+  lastSeq: number;
   open: boolean;
 }
 
 export interface RelayStats {
   channel: number;
   ring: string | null;
+  /** Display frames delivered to subscribers. */
   relayed: number;
+  /** Frames not read because every lease buffer was still held (slow subscribers). */
   dropped: number;
+  /** Frames superseded in the output ring before the host read them (latest-wins). */
+  coalesced: number;
 }
 
 export class DisplayRelay {
   private readonly channels = new Map<number, ChannelRelay>();
   private readonly subs = new Set<(f: DisplayFrameLease) => void>();
-  private readonly totals = new Map<number, { relayed: number; dropped: number }>();
+  private readonly totals = new Map<number, { relayed: number; dropped: number; coalesced: number }>();
 
   constructor(
     private readonly native: NativeModule,
@@ -87,9 +102,10 @@ export class DisplayRelay {
     if (old) {
       old.open = false;
       old.consumer.close();
-      const t = this.totals.get(channel) ?? { relayed: 0, dropped: 0 };
+      const t = this.totals.get(channel) ?? { relayed: 0, dropped: 0, coalesced: 0 };
       t.relayed += old.relayed;
       t.dropped += old.dropped;
+      t.coalesced += old.coalesced;
       this.totals.set(channel, t);
       this.channels.delete(channel);
     }
@@ -97,7 +113,7 @@ export class DisplayRelay {
     const consumer = this.native.openRing(ring);
     const c: ChannelRelay = {
       channel, ring, consumer, bytes, free: [], header: new Uint8Array(FRAME_HEADER_BYTES), info: new Float64Array(READ_INFO_LENGTH),
-      relayed: 0, dropped: 0, open: true,
+      relayed: 0, dropped: 0, coalesced: 0, lastSeq: 0, open: true,
     };
     if (consumer.payloadBytes < bytes) {
       consumer.close();
@@ -122,7 +138,13 @@ export class DisplayRelay {
       c.free.push(buf);
       return;
     }
-    buf.seq = c.info[ReadInfo.seq];
+    // The output ring numbers display frames 1, 2, 3… so its read gap is the number of display
+    // frames superseded before we read; the input sequence is in the frame's own header.
+    buf.seq = buf.view.getUint32(FH.seq + 4, true) * 4294967296 + buf.view.getUint32(FH.seq, true);
+    const outSeq = c.info[ReadInfo.seq];
+    buf.relaySkipped = c.lastSeq ? Math.max(0, outSeq - c.lastSeq - 1) : 0;
+    c.coalesced += buf.relaySkipped;
+    c.lastSeq = outSeq;
     buf.refs = 1;
     c.relayed++;
     for (const cb of this.subs) {
@@ -144,8 +166,8 @@ export class DisplayRelay {
     const chans = new Set([...this.channels.keys(), ...this.totals.keys()]);
     return [...chans].sort((a, b) => a - b).map((ch) => {
       const c = this.channels.get(ch);
-      const t = this.totals.get(ch) ?? { relayed: 0, dropped: 0 };
-      return { channel: ch, ring: c?.ring ?? null, relayed: t.relayed + (c?.relayed ?? 0), dropped: t.dropped + (c?.dropped ?? 0) };
+      const t = this.totals.get(ch) ?? { relayed: 0, dropped: 0, coalesced: 0 };
+      return { channel: ch, ring: c?.ring ?? null, relayed: t.relayed + (c?.relayed ?? 0), dropped: t.dropped + (c?.dropped ?? 0), coalesced: t.coalesced + (c?.coalesced ?? 0) };
     });
   }
 

@@ -325,14 +325,23 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
     const tEnd = engineNowNs();
     latency.ledger.endWindow(tEnd);
     // Let the acks of frames acquired before tEnd arrive (the probe flushes every 250 ms).
-    await within('the final flush', 30_000, page.evaluate(() => (globalThis as unknown as { __speculaLatency?: { flush(): void } }).__speculaLatency?.flush()));
-    await sleep(600);
-    const diag = await within('the probe diagnostics', 30_000, page.evaluate(() => {
-      const p = (globalThis as unknown as { __speculaLatency?: { presentedCount: number; acksSent: number; sendErrors: number; lastSendError: string | null } }).__speculaLatency;
-      return p ? { presented: p.presentedCount, acks: p.acksSent, sendErrors: p.sendErrors, lastSendError: p.lastSendError } : null;
-    }));
     const extra: string[] = [];
-    if (!diag || diag.acks === 0 || latency.acks === 0) extra.push('the renderer sent no latency ack');
+    // A saturated page may not answer: the acks already received still make a report (a FAIL).
+    let diag: { presented: number; acks: number; sendErrors: number; lastSendError: string | null } | null = null;
+    let pageAnswers = true;
+    try {
+      await within('the final flush', 20_000, page.evaluate(() => (globalThis as unknown as { __speculaLatency?: { flush(): void } }).__speculaLatency?.flush()));
+      await sleep(600);
+      diag = await within('the probe diagnostics', 20_000, page.evaluate(() => {
+        const p = (globalThis as unknown as { __speculaLatency?: { presentedCount: number; acksSent: number; sendErrors: number; lastSendError: string | null } }).__speculaLatency;
+        return p ? { presented: p.presentedCount, acks: p.acksSent, sendErrors: p.sendErrors, lastSendError: p.lastSendError } : null;
+      }));
+    } catch (e) {
+      if (abortReason) throw e;
+      pageAnswers = false;
+      extra.push(`${e instanceof Error ? e.message : String(e)}: the statistics cover the acks received until then`);
+    }
+    if (latency.acks === 0 || (pageAnswers && (!diag || diag.acks === 0))) extra.push('the renderer sent no latency ack');
     if (diag && diag.sendErrors > 0) extra.push(`${diag.sendErrors} ack(s) failed to reach the engine: ${diag.lastSendError}`);
     const config: LatencyRunConfig = {
       mode: o.source === 'fake' ? 'fake' : 'live',
@@ -342,7 +351,7 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
     // Independent check of the sync: read the page clock over the debugging protocol, bracketed by
     // engine-clock reads (a channel the app's own sync does not use).
     let check: { offsetNs: number; uncertaintyNs: number } | null = null;
-    for (let i = 0; i < 15; i++) {
+    for (let i = 0; i < (pageAnswers ? 15 : 0); i++) {
       const t0 = engineNowNs();
       const pageMs = await within('a clock read', 30_000, page.evaluate(() => performance.now()));
       const t1 = engineNowNs();
@@ -356,7 +365,7 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
     const report = buildReport(latency.ledger, tEnd, config, machineInfo(`Chromium ${browser.version()} (headless${o.headed ? ' off' : ''})`), extra);
     if (syncCheck) report.syncCheck = syncCheck;
     const paths = writeReport(o.reportDir, report);
-    if (o.screenshot) await page.screenshot({ path: join(o.reportDir, 'workbench.png') });
+    if (o.screenshot && pageAnswers) await page.screenshot({ path: join(o.reportDir, 'workbench.png'), timeout: 30_000 }).catch((e: unknown) => log(`specula latency: no screenshot: ${e instanceof Error ? e.message : String(e)}`));
     return { report, paths, exitCode: report.verdict.pass ? 0 : 1 };
   } finally {
     for (const c of cleanups.reverse()) {

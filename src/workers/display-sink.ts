@@ -10,7 +10,7 @@
  * - `PortDisplaySink` (Electron): frames are posted on the MessagePort main handed over, as plain
  *   values (one structured-clone copy), never in the transfer list (electron/electron#34905).
  */
-import { DType } from '../shared/frame-header';
+import { DType, FrameFlag } from '../shared/frame-header';
 import type { NativeModule, RingProducer } from '../native/api';
 
 export interface DisplaySink {
@@ -64,7 +64,9 @@ export class RingDisplaySink implements DisplaySink {
 
   emit(frame: Uint8Array, seq: number, tAcquiredNs: number, flags: number): boolean {
     if (!this.ring || frame.byteLength !== this.bytes) return false;
-    this.ring.publish(frame, tAcquiredNs, flags, seq);
+    // The output ring numbers display frames consecutively (seq 0 = next), so the host's read gap
+    // counts display frames it never saw; the input sequence travels in the frame's own header.
+    this.ring.publish(frame, tAcquiredNs, flags & ~FrameFlag.SourceGap, 0);
     this.notify(seq);
     return true;
   }
