@@ -4,19 +4,26 @@
  * and transferred display port are backed by IPC (testing/fake-utility-process.ts).
  */
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DH, DISPLAY_HEADER_OFFSET, displayFrameBytes } from '../shared/display-frame';
 import { readFrameHeader } from '../shared/frame-header';
 import { loadNative } from '../native/load';
 import { testCascade } from '../workers/testing/test-processor';
 import { UtilityChannelLauncher } from './launcher-utility';
-import { listShm } from './shm-cleanup';
+import { listShm, unlinkShm } from './shm-cleanup';
 import { Supervisor } from './supervisor';
 import { fakeUtilityProcessModule } from './testing/fake-utility-process';
 import { JsProducer } from './testing/js-producer';
 import { isAlive, sleep, waitFor } from './testing/harness';
 
 const workerTs = fileURLToPath(new URL('../workers/channel-worker.ts', import.meta.url));
+
+// Cleanup in a hook so that even a timed-out test leaves no process or segment behind.
+let cleanup: (() => Promise<void>) | null = null;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = null;
+});
 
 describe('UtilityChannelLauncher + worker in port mode (emulated utilityProcess)', () => {
   it('delivers display frames on the port main handed over, restarts with a fresh port after a crash', async () => {
@@ -34,6 +41,11 @@ describe('UtilityChannelLauncher + worker in port mode (emulated utilityProcess)
       },
     });
     producer.start(30);
+    cleanup = async () => {
+      await sup.close();
+      producer.close();
+      unlinkShm(`${prefix}-`);
+    };
     try {
       await sup.startChannel(0, testCascade({ lines: 64, samples: 128, factor: 2 }));
       await waitFor(() => frames.length > 10, 5000, 'display frames on the port');
@@ -53,8 +65,8 @@ describe('UtilityChannelLauncher + worker in port mode (emulated utilityProcess)
       await sleep(50);
     } finally {
       const pid = sup.pid(0);
-      await sup.close();
-      producer.close();
+      await cleanup();
+      cleanup = null;
       if (pid) expect(isAlive(pid)).toBe(false);
     }
     expect(listShm(prefix)).toEqual([]);
