@@ -1,10 +1,12 @@
 // N-API binding of the fast path: class RefCascade wraps specula::RefKernel.
 // JS contract (typed in src/native/cascade-fast-addon.ts):
-//   new RefCascade(params)                  -> validates, allocates everything once
-//   bind({x, xw, logmag, env, y, e, dec: Float32Array, u8: Uint8Array}) -> output targets (sizes checked)
-//   setStageOrder(order: number[7])          -> kernel stage k reports into stageMs[order[k]]
-//   run(raw: Uint16Array, ref: Uint16Array, mask: number, stageMs: Float64Array(>=7), totalMs?: Float64Array(>=1))
-//                                           -> void, no allocation
+//   new RefCascade(params)                  -> validates, allocates everything once; params.hilbert /
+//                                              sosfilt / nlms = false switch S4 / S5 / S6 off
+//   bind({x, xw, logmag, env, y, e, dec: Float32Array, u8: Uint8Array}) -> output targets (sizes checked;
+//                                              outputs of switched-off stages are refused)
+//   setStageOrder(order: number[7])          -> kernel stage k reports into stageMs[order[k]] (-1: nowhere)
+//   run(raw: Uint16Array, ref: Uint16Array | null, mask: number, stageMs: Float64Array(>max order),
+//       totalMs?: Float64Array(>=1))        -> void, no allocation; ref may be null without S6
 // Output targets are held by persistent references; their data pointers are re-read on every run
 // (V8 may move small on-heap typed arrays, so a raw pointer must never be cached).
 // Compiled WITHOUT AVX (the gyp flags add -mavx2 -mfma to every file): module init and the CPU
@@ -50,6 +52,19 @@ int intField(Napi::Object o, const char* key, int def, bool required = false) {
   return static_cast<int>(d);
 }
 
+bool boolField(Napi::Object o, const char* key, bool def) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return def;
+  if (!v.IsBoolean()) throwType(o.Env(), std::string("RefCascade params.") + key + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+/** Output slot i (kOutNames) -> the kernel stage producing it. */
+constexpr int kOutStage[kOutCount] = {specula::kS1, specula::kS2, specula::kS3, specula::kS4,
+                                      specula::kS5, specula::kS6, specula::kS7, specula::kS7};
+const char* const kStageNames[specula::kStageCount] = {"background (S1)", "window (S2)", "rfft (S3)", "hilbert (S4)",
+                                                       "sosfilt (S5)", "nlms (S6)", "decimate-level (S7)"};
+
 class RefCascade : public Napi::ObjectWrap<RefCascade> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -68,7 +83,11 @@ class RefCascade : public Napi::ObjectWrap<RefCascade> {
     RefParams p;
     p.lines = intField(o, "lines", 0, true);
     p.samples = intField(o, "samples", 0, true);
+    p.hilbert = boolField(o, "hilbert", p.hilbert);
+    p.sosfilt = boolField(o, "sosfilt", p.sosfilt);
+    p.nlms = boolField(o, "nlms", p.nlms);
     Napi::Value sos = o.Get("sos");
+    if (!p.sosfilt && sos.IsUndefined()) sos = Napi::Array::New(env);  // no S5: sos is not needed
     if (!sos.IsArray()) throwType(env, "RefCascade params.sos must be an array of [b0,b1,b2,a0,a1,a2] rows");
     Napi::Array rows = sos.As<Napi::Array>();
     for (uint32_t i = 0; i < rows.Length(); ++i) {
@@ -119,6 +138,9 @@ class RefCascade : public Napi::ObjectWrap<RefCascade> {
       const napi_typedarray_type want = i == 7 ? napi_uint8_array : napi_float32_array;
       if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != want)
         throwType(env, std::string("RefCascade.bind: outputs.") + kOutNames[i] + " must be a " + (i == 7 ? "Uint8Array" : "Float32Array"));
+      if (!kernel_ || !kernel_->hasStage(kOutStage[i]))
+        throwRange(env, std::string("RefCascade.bind: outputs.") + kOutNames[i] + ": this kernel has no " +
+                            kStageNames[kOutStage[i]] + " stage (switched off in its params)");
       Napi::TypedArray ta = v.As<Napi::TypedArray>();
       if (static_cast<long>(ta.ElementLength()) != outLen_[i])
         throwRange(env, std::string("RefCascade.bind: outputs.") + kOutNames[i] + " must hold " + std::to_string(outLen_[i]) +
@@ -154,15 +176,18 @@ class RefCascade : public Napi::ObjectWrap<RefCascade> {
     Napi::Array a = info[0].As<Napi::Array>();
     if (a.Length() != specula::kStageCount) throwRange(env, "RefCascade.setStageOrder: order must hold exactly 7 indices");
     int next[specula::kStageCount];
+    int need = 0;
     for (uint32_t k = 0; k < a.Length(); ++k) {
       Napi::Value v = a.Get(k);
       if (!v.IsNumber()) throwType(env, "RefCascade.setStageOrder: order[" + std::to_string(k) + "] must be a number");
       const double d = v.As<Napi::Number>().DoubleValue();
-      if (d != static_cast<int>(d) || d < 0 || d >= specula::kStageCount)
-        throwRange(env, "RefCascade.setStageOrder: order[" + std::to_string(k) + "] must be an integer in [0, 7)");
+      if (d != static_cast<int>(d) || d < -1 || d >= specula::kStageCount)
+        throwRange(env, "RefCascade.setStageOrder: order[" + std::to_string(k) + "] must be an integer in [-1, 7)");
       next[k] = static_cast<int>(d);
+      if (next[k] + 1 > need) need = next[k] + 1;
     }
     std::memcpy(order_, next, sizeof next);
+    msLen_ = need;
     return env.Undefined();
   }
 
@@ -172,14 +197,16 @@ class RefCascade : public Napi::ObjectWrap<RefCascade> {
     if (!kernel_) throw Napi::Error::New(env, "RefCascade.run: disposed");
     if (info.Length() < 4) throwType(env, "RefCascade.run(raw, ref, mask, stageMs): 4 arguments required");
     const uint16_t* raw = frameArg(info, 0, "raw");
-    const uint16_t* ref = frameArg(info, 1, "ref");
+    // the reference channel is read by S6 only: a kernel without it takes null/undefined
+    const bool noRef = !kernel_->hasStage(specula::kS6) && (info[1].IsNull() || info[1].IsUndefined());
+    const uint16_t* ref = noRef ? nullptr : frameArg(info, 1, "ref");
     if (!info[2].IsNumber()) throwType(env, "RefCascade.run: mask must be a number");
     const uint32_t mask = info[2].As<Napi::Number>().Uint32Value();
     if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
       throwType(env, "RefCascade.run: stageMs must be a Float64Array");
     Napi::TypedArray ms = info[3].As<Napi::TypedArray>();
-    if (ms.ElementLength() < specula::kStageCount)
-      throwRange(env, "RefCascade.run: stageMs must hold at least " + std::to_string(specula::kStageCount) + " elements");
+    if (static_cast<long>(ms.ElementLength()) < msLen_)
+      throwRange(env, "RefCascade.run: stageMs must hold at least " + std::to_string(msLen_) + " elements (see setStageOrder)");
     void* p[kOutCount];
     for (int i = 0; i < kOutCount; ++i) {
       p[i] = (mask >> i) & 1 ? outPtr(i) : nullptr;
@@ -207,7 +234,8 @@ class RefCascade : public Napi::ObjectWrap<RefCascade> {
     clock_gettime(CLOCK_MONOTONIC, &t0);
     double kms[specula::kStageCount];
     kernel_->run(raw, ref, o, kms);
-    for (int k = 0; k < specula::kStageCount; ++k) msp[order_[k]] = kms[k];
+    for (int k = 0; k < specula::kStageCount; ++k)
+      if (order_[k] >= 0) msp[order_[k]] = kms[k];
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (totalp) *totalp = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) * 1e-6;
     return env.Undefined();
@@ -230,6 +258,7 @@ class RefCascade : public Napi::ObjectWrap<RefCascade> {
   long outLen_[kOutCount] = {};
   long frameLen_ = 0;
   int order_[specula::kStageCount] = {0, 1, 2, 3, 4, 5, 6};
+  long msLen_ = specula::kStageCount;  // stageMs must hold max(order_) + 1 elements
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

@@ -35,17 +35,22 @@ RefKernel::RefKernel(const RefParams& p)
   check(p.samples >= 16 && p.samples <= 65536 && (p.samples & (p.samples - 1)) == 0,
         "samples must be a power of two in [16, 65536], got " + std::to_string(p.samples));
   check(L_ >= 1 && L_ <= 1 << 20, "lines must be in [1, 1048576], got " + std::to_string(L_));
-  check(p.sos.size() % 6 == 0 && !p.sos.empty() && p.sos.size() / 6 <= 8,
-        "sos must hold 1..8 sections of 6 coefficients");
-  nsec_ = static_cast<int>(p.sos.size() / 6);
-  for (int s = 0; s < nsec_; ++s) {
-    const double* c = &p.sos[s * 6];
-    check(c[3] == 1.0, "sos section " + std::to_string(s) + " must have a0 == 1");
-    for (int i = 0; i < 6; ++i) check(std::isfinite(c[i]), "sos coefficients must be finite");
-    for (int i : {0, 1, 2, 4, 5}) sosf_.push_back(static_cast<float>(c[i]));
+  check(p.sosfilt || !p.nlms, "nlms (S6) needs the sosfilt stage (S5): its input is S5's output");
+  if (p.sosfilt) {
+    check(p.sos.size() % 6 == 0 && !p.sos.empty() && p.sos.size() / 6 <= 8,
+          "sos must hold 1..8 sections of 6 coefficients");
+    nsec_ = static_cast<int>(p.sos.size() / 6);
+    for (int s = 0; s < nsec_; ++s) {
+      const double* c = &p.sos[s * 6];
+      check(c[3] == 1.0, "sos section " + std::to_string(s) + " must have a0 == 1");
+      for (int i = 0; i < 6; ++i) check(std::isfinite(c[i]), "sos coefficients must be finite");
+      for (int i : {0, 1, 2, 4, 5}) sosf_.push_back(static_cast<float>(c[i]));
+    }
   }
-  check(p.taps >= 1 && p.taps <= 64, "taps must be in [1, 64], got " + std::to_string(p.taps));
-  check(std::isfinite(p.mu) && std::isfinite(p.eps) && p.eps > 0, "mu must be finite and eps > 0");
+  if (p.nlms) {
+    check(p.taps >= 1 && p.taps <= 64, "taps must be in [1, 64], got " + std::to_string(p.taps));
+    check(std::isfinite(p.mu) && std::isfinite(p.eps) && p.eps > 0, "mu must be finite and eps > 0");
+  }
   check(std::isfinite(p.floor) && p.floor > 0, "floor must be > 0");
   check(std::isfinite(p.loDb) && std::isfinite(p.hiDb) && p.hiDb > p.loDb, "hi_db must be > lo_db");
   check(p.outLines >= 1 && p.outLines <= L_, "out_lines must be in [1, lines]");
@@ -55,16 +60,17 @@ RefKernel::RefKernel(const RefParams& p)
   check(p.outSamples >= 1 && p.outSamples <= p_.sampleEnd - p_.sampleStart, "out_samples must be in [1, sampleEnd - sampleStart]");
   check(std::isfinite(p.db) && p.db != 0, "db must be finite and non-zero");
 
-  const long N = N_, K = K_, Nc = N_ / 2, M = p.taps;
+  const long N = N_, K = K_, Nc = N_ / 2, M = p.nlms ? p.taps : 0;
   const char* isa = std::getenv("SPECULA_CASCADE_ISA");  // "avx2" forces the AVX2 kernels (tests)
   use512_ = cpuHasAvx512() && !(isa && std::string(isa) == "avx2");
   W_ = use512_ ? 16 : 8;
   // one aligned arena; sizes rounded to 16 floats (64 bytes)
   auto r16 = [](long n) { return (n + 15) & ~15L; };
   const long G8 = kGroup * 8;
+  const long G5 = p.sosfilt ? G8 : 0, G6 = p.nlms ? G8 : 0;  // switched-off stages get no buffers
   const long sizes[] = {N, N, N, N, Nc + 1, Nc + 1, Nc / 2, Nc / 2, Nc,
                         N * G8, Nc * 16, Nc * 16, K * 16, K * 16, K * 16, N * 16,
-                        N * G8, (N + M + 1) * G8, N * G8, M * G8,
+                        N * G5, (N + M + 1) * G6, N * G6, M * G6,
                         L_ * K, static_cast<long>(L_) * p.outSamples, static_cast<long>(p.outSamples) * 16};
   long total = 0;
   for (long s : sizes) total += r16(s);
@@ -389,8 +395,13 @@ void RefKernel::stageS7(const float* lm, float* dec, uint8_t* u8) {
   }
 }
 
-void RefKernel::run(const uint16_t* raw, const uint16_t* ref, const RefOutputs& out, double* stageMs) {
+void RefKernel::run(const uint16_t* raw, const uint16_t* ref, const RefOutputs& outAsked, double* stageMs) {
   const int L = L_, N = N_;
+  // outputs of switched-off stages are never written (the binding refuses to bind them anyway)
+  RefOutputs out = outAsked;
+  if (!p_.hilbert) out.env = nullptr;
+  if (!p_.sosfilt) out.y = nullptr;
+  if (!p_.nlms || !ref) out.e = nullptr;
   for (int i = 0; i < kStageCount; ++i) stageAcc_[i] = 0.0;
   double t = nowMs();
   // background: exact integer column sums, then split bg into integer and fractional parts

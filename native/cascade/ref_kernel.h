@@ -27,6 +27,13 @@ struct RefParams {
   int outLines = 512, outSamples = 256;
   /** S7 input bins [sampleStart, sampleEnd) of the spectrum; sampleEnd < 0 means all N/2+1. */
   int sampleStart = 0, sampleEnd = -1;
+  /**
+   * Optional stages. S1, S2, S3 and S7 always run; S4 (Hilbert envelope), S5 (band-pass) and S6
+   * (NLMS, needs S5) can be switched off, e.g. for the light preset (S1+S2+S3+S7). A switched-off
+   * stage's parameters are not validated, its buffers are not allocated, and its outputs are
+   * ignored; without S6 the reference channel is not read (may be null).
+   */
+  bool hilbert = true, sosfilt = true, nlms = true;
 };
 
 /** Blocks of 8 lines whose NLMS recurrences are interleaved (see nlmsGroup). */
@@ -59,6 +66,10 @@ class RefKernel {
    * stageMs[kStageCount] (CLOCK_MONOTONIC, accumulated per stage across blocks).
    */
   void run(const uint16_t* raw, const uint16_t* ref, const RefOutputs& out, double* stageMs);
+  /** Whether kernel stage k (kS1..kS7) is part of this kernel (see RefParams::hilbert etc.). */
+  bool hasStage(int k) const {
+    return k == kS4 ? p_.hilbert : k == kS5 ? p_.sosfilt : k == kS6 ? p_.nlms : (k >= 0 && k < kStageCount);
+  }
 
  private:
   void blockS1(const uint16_t* raw, int l0, int nl, float* xDump, float* dst);

@@ -120,9 +120,11 @@ void SimModel::BuildScene(uint32_t index) {
   for (auto& ly : layers) {
     ly.f0 = rng.Range(0.03, 0.42);
     ly.drift = rng.Range(-0.02, 0.02);
-    ly.drift_cycles = rng.Range(0.5, 2.0);
+    // Whole cycles along the lines: the scene scrolls and wraps around (3 lines per frame), and a
+    // non-periodic scene would show a seam at the wrap that looks like a torn frame on screen.
+    ly.drift_cycles = std::max(1.0, std::round(rng.Range(0.5, 2.0)));
     ly.amp = rng.Range(200, 1800);
-    ly.amp_cycles = rng.Range(0.5, 3.0);
+    ly.amp_cycles = std::max(1.0, std::round(rng.Range(0.5, 3.0)));
     ly.amp_phase = rng.Range(0, 6.28);
   }
   // A cosine table with a 32-bit phase accumulator: 5 layers x L x N cosines in a few ms.

@@ -317,7 +317,13 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
     try {
       await page.waitForFunction(() => ((globalThis as unknown as { __speculaLatency?: { presentedCount: number } }).__speculaLatency?.presentedCount ?? 0) > 0, null, { timeout: o.startupS * 1000 });
     } catch {
-      throw new Error(`no frame was presented within ${o.startupS} s (channels still starting? is the latency probe in this renderer build?)${pageErrors.length ? '\n  ' + pageErrors.slice(0, 5).join('\n  ') : ''}`);
+      // Say what the page got that far, if it still answers.
+      const state = await within('a state query', 10_000, page.evaluate(() => {
+        const g = globalThis as unknown as { __speculaLatency?: unknown; __specula?: { controller?: { stats?: { draws: number; uploads: number }; clock?: { offsetMs: number } } } };
+        const c = g.__specula?.controller;
+        return `probe ${g.__speculaLatency ? 'installed' : 'missing'}, ${c?.stats?.uploads ?? '?'} uploads, ${c?.stats?.draws ?? '?'} draws, display clock ${Number.isNaN(c?.clock?.offsetMs) ? 'not synced' : 'synced'}`;
+      })).catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+      throw new Error(`no frame was presented within ${o.startupS} s (${state})${pageErrors.length ? '\n  ' + pageErrors.slice(0, 5).join('\n  ') : ''}`);
     }
     log(`specula latency: frames presented; warming up ${o.warmupS} s, then measuring ${o.durationS} s`);
     latency.reset(o.warmupS * 1000);

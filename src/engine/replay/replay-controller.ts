@@ -52,6 +52,8 @@ export class ReplayController {
   #primary: ChannelFrames;
   /** per channel: index of the last frame published (−1 = none) */
   #last: Int32Array;
+  /** per channel: ring sequence number of the last frame published (0 = none / sink without seqs) */
+  #ringSeq: Float64Array;
   #published = 0;
   #error: string | null = null;
   #queue: Promise<void> = Promise.resolve();
@@ -71,6 +73,7 @@ export class ReplayController {
     if (!primary || primary.count === 0) throw new Error(`replay: channel ${String(o.primaryChannel)} has no frames in ${rec.path}`);
     this.#primary = primary;
     this.#last = new Int32Array(rec.channels.length).fill(-1);
+    this.#ringSeq = new Float64Array(rec.channels.length);
   }
 
   /** Open `path`, show its first frame on every channel, and (optionally) start playing. */
@@ -119,6 +122,16 @@ export class ReplayController {
   currentFrame(channel: number): number {
     const k = this.recording.channels.findIndex((c) => c.meta.channel === channel);
     return k < 0 ? -1 : this.#last[k];
+  }
+
+  /**
+   * Ring sequence number of the frame of `channel` last published (0 when none, or when the sink
+   * does not report sequence numbers). Display frames carry it, so it maps a display frame back to
+   * `currentFrame(channel)`: a refresh or a step publishes the frame again under a new number.
+   */
+  ringSeq(channel: number): number {
+    const k = this.recording.channels.findIndex((c) => c.meta.channel === channel);
+    return k < 0 ? 0 : this.#ringSeq[k];
   }
 
   play(): void {
@@ -248,8 +261,9 @@ export class ReplayController {
     const bytes = await this.recording.readFrame(ch, i);
     // Keep the recorded flags (reference, simulated...), mark as replayed.
     const flags = (bytes[FH.flags] | (bytes[FH.flags + 1] << 8) | (bytes[FH.flags + 2] << 16) | (bytes[FH.flags + 3] << 24)) >>> 0;
-    this.#sink.publish(ch.meta.channel, bytes.subarray(FRAME_HEADER_BYTES), this.#nowNs(), (flags | FrameFlag.Replay) & ~FrameFlag.Overrun);
+    const seq = this.#sink.publish(ch.meta.channel, bytes.subarray(FRAME_HEADER_BYTES), this.#nowNs(), (flags | FrameFlag.Replay) & ~FrameFlag.Overrun);
     this.#last[ci] = i;
+    if (typeof seq === 'number') this.#ringSeq[ci] = seq;
     this.#published++;
   }
 

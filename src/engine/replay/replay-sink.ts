@@ -8,8 +8,11 @@ import type { NativeModule, RingProducer } from '../../native/api';
 import type { ChannelMeta } from '../record/format';
 
 export interface ReplaySink {
-  /** Publish one frame's samples on `channel` stamped as acquired at `tAcquiredNs`. */
-  publish(channel: number, payload: Uint8Array, tAcquiredNs: number, flags: number): void;
+  /**
+   * Publish one frame's samples on `channel` stamped as acquired at `tAcquiredNs`. Ring sinks return
+   * the ring sequence number the frame got (what display frames of it carry).
+   */
+  publish(channel: number, payload: Uint8Array, tAcquiredNs: number, flags: number): number | void;
   /** Keep the producer heartbeat fresh while paused (consumers treat silence as a dead device). */
   heartbeat?(): void;
   close(): void;
@@ -31,7 +34,7 @@ export function ringSink(native: Pick<NativeModule, 'createRing'>, prefix: strin
     publish(channel, payload, tAcquiredNs, flags) {
       const p = producers.get(channel);
       if (!p) throw new Error(`replay: no ring for channel ${channel}`);
-      p.publish(payload, tAcquiredNs, flags, 0);
+      return p.publish(payload, tAcquiredNs, flags, 0);
     },
     heartbeat() {
       for (const p of producers.values()) p.heartbeat();
