@@ -20,6 +20,7 @@
 #include <stdexcept>
 
 #include "clock.h"
+#include "crc32_copy.h"
 
 namespace specula {
 
@@ -321,15 +322,21 @@ RingReader::RingReader(const std::string& name, uint64_t dead_after_ns) : dead_a
   }
 }
 
-bool RingReader::TryCopy(uint64_t seq, uint8_t* header_out, uint8_t* payload_out, uint64_t* prev_out) {
+bool RingReader::TryCopy(uint64_t seq, uint8_t* header_out, uint8_t* payload_out, uint64_t* prev_out, uint32_t* crc_out) {
   RingHeader* h = hdr();
   const uint32_t i = static_cast<uint32_t>(seq % h->slots);
   SlotCtl* c = ctl(i);
   const uint64_t v1 = c->lock.load(std::memory_order_acquire);
   if (v1 != 2 * seq) return false;
   const uint8_t* s = slot(i);
-  std::memcpy(header_out, s, kFrameHeaderBytes);
-  std::memcpy(payload_out, s + kFrameHeaderBytes, h->payload_bytes);
+  if (crc_out) {
+    // CRC folded into the copy: the bytes are read from shared memory once (see crc32_copy.h).
+    const uint32_t c = CopyCrc32(header_out, s, kFrameHeaderBytes, 0);
+    *crc_out = CopyCrc32(payload_out, s + kFrameHeaderBytes, h->payload_bytes, c);
+  } else {
+    std::memcpy(header_out, s, kFrameHeaderBytes);
+    std::memcpy(payload_out, s + kFrameHeaderBytes, h->payload_bytes);
+  }
   if (prev_out) *prev_out = c->prev_seq;
   std::atomic_thread_fence(std::memory_order_acquire);
   return c->lock.load(std::memory_order_relaxed) == v1;
@@ -357,7 +364,7 @@ int RingReader::Liveness() const {
   return 0;
 }
 
-int RingReader::ReadLatest(uint8_t* header_out, uint8_t* payload_out, ReadResult* r) {
+int RingReader::ReadLatest(uint8_t* header_out, uint8_t* payload_out, ReadResult* r, bool want_crc) {
   *r = ReadResult{};
   RingHeader* h = hdr();
   for (int attempt = 0; attempt < 8; ++attempt) {
@@ -367,7 +374,7 @@ int RingReader::ReadLatest(uint8_t* header_out, uint8_t* payload_out, ReadResult
       const int live = Liveness();
       return live != 0 ? live : kNoNewFrame;
     }
-    if (TryCopy(latest, header_out, payload_out, nullptr)) {
+    if (TryCopy(latest, header_out, payload_out, nullptr, want_crc ? &r->crc32 : nullptr)) {
       r->t_copied_ns = MonotonicNs();
       r->seq = latest;
       r->gap = last_seq_ ? latest - last_seq_ - 1 : 0;
@@ -381,7 +388,7 @@ int RingReader::ReadLatest(uint8_t* header_out, uint8_t* payload_out, ReadResult
   return kNoNewFrame;
 }
 
-int RingReader::ReadNext(uint8_t* header_out, uint8_t* payload_out, ReadResult* r) {
+int RingReader::ReadNext(uint8_t* header_out, uint8_t* payload_out, ReadResult* r, bool want_crc) {
   *r = ReadResult{};
   RingHeader* h = hdr();
   const uint32_t K = h->slots;
@@ -401,7 +408,7 @@ int RingReader::ReadNext(uint8_t* header_out, uint8_t* payload_out, ReadResult* 
     }
     if (want == 0) continue;
     uint64_t prev = 0;
-    if (TryCopy(want, header_out, payload_out, &prev)) {
+    if (TryCopy(want, header_out, payload_out, &prev, want_crc ? &r->crc32 : nullptr)) {
       r->t_copied_ns = MonotonicNs();
       r->seq = want;
       // The first read joins at the oldest intact frame: no gap to report yet.

@@ -150,16 +150,21 @@ struct ReadResult {
   uint64_t latest = 0;
   double heartbeat_age_ms = 0;
   uint64_t t_copied_ns = 0;
+  /** CRC-32 (zlib) of header + payload as copied; valid when the read was asked for it. */
+  uint32_t crc32 = 0;
 };
 
 /** One reader's view. Any number per ring and per process; each keeps its own position. */
 class RingReader : public RingMapping {
  public:
   explicit RingReader(const std::string& name, uint64_t dead_after_ns);
-  /** Newest frame if newer than the last one read (latest-wins). */
-  int ReadLatest(uint8_t* header_out, uint8_t* payload_out, ReadResult* r);
+  /**
+   * Newest frame if newer than the last one read (latest-wins). With `want_crc` the CRC-32 of the
+   * 64-byte header followed by the payload is computed during the copy (r->crc32).
+   */
+  int ReadLatest(uint8_t* header_out, uint8_t* payload_out, ReadResult* r, bool want_crc = false);
   /** The frame after the last one read, or the oldest still intact if it was overwritten. */
-  int ReadNext(uint8_t* header_out, uint8_t* payload_out, ReadResult* r);
+  int ReadNext(uint8_t* header_out, uint8_t* payload_out, ReadResult* r, bool want_crc = false);
   /**
    * Block the calling thread until latest_seq > after_seq, the ring closes, the producer dies,
    * `deadline_ns` (CLOCK_MONOTONIC) passes, or `*cancel` becomes true. Never blocks forever.
@@ -176,7 +181,7 @@ class RingReader : public RingMapping {
   uint64_t last_seq() const { return last_seq_; }
 
  private:
-  bool TryCopy(uint64_t seq, uint8_t* header_out, uint8_t* payload_out, uint64_t* prev_out);
+  bool TryCopy(uint64_t seq, uint8_t* header_out, uint8_t* payload_out, uint64_t* prev_out, uint32_t* crc_out);
   void Fill(ReadResult* r, uint64_t latest) const;
   uint64_t last_seq_ = 0;
   uint64_t dead_after_ns_;

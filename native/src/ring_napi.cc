@@ -22,7 +22,8 @@ namespace {
 constexpr uint64_t kDefaultDeadAfterMs = 2000;
 constexpr double kMaxWaitMs = 3600.0 * 1000.0;
 
-void FillInfo(double* info, const ReadResult& r, const uint8_t* header, bool have_frame) {
+void FillInfo(double* info, size_t info_len, const ReadResult& r, const uint8_t* header, bool have_frame) {
+  if (info_len > kInfoCrc32) info[kInfoCrc32] = have_frame ? static_cast<double>(r.crc32) : -1.0;
   info[kInfoSeq] = static_cast<double>(r.seq);
   info[kInfoGap] = static_cast<double>(r.gap);
   info[kInfoOverrun] = r.overrun ? 1.0 : 0.0;
@@ -171,7 +172,7 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   Napi::Value Realtime(const Napi::CallbackInfo& i) { return Napi::Boolean::New(i.Env(), is_realtime_.load()); }
 
   /** Validates (header, payload, info) and returns raw pointers. */
-  void Buffers(const Napi::CallbackInfo& info, uint8_t** hdr, uint8_t** pay, double** inf) {
+  void Buffers(const Napi::CallbackInfo& info, uint8_t** hdr, uint8_t** pay, double** inf, size_t* inf_len) {
     Napi::Env env = info.Env();
     ViewBytes h = ArgView(info[0], "header");
     if (h.length < kFrameHeaderBytes) throw Napi::RangeError::New(env, "header: needs at least 64 bytes, got " + std::to_string(h.length));
@@ -183,6 +184,7 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
     *hdr = h.data;
     *pay = p.data;
     *inf = ArgF64(info[2], "info", kReadInfoLength);
+    *inf_len = info[2].As<Napi::Float64Array>().ElementLength();
   }
 
   Napi::Value Read(const Napi::CallbackInfo& info, bool next) {
@@ -190,14 +192,16 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
     if (outstanding_ && copy_mode_) throw Napi::Error::New(env, "read: a waitRead is outstanding on this consumer; read in its callback");
     uint8_t *hdr, *pay;
     double* inf;
-    Buffers(info, &hdr, &pay, &inf);
+    size_t inf_len;
+    Buffers(info, &hdr, &pay, &inf, &inf_len);
+    const bool crc = inf_len > kInfoCrc32;
     ReadResult rr;
     int st;
     {
       std::lock_guard<std::mutex> g(mu_);
-      st = next ? r_->ReadNext(hdr, pay, &rr) : r_->ReadLatest(hdr, pay, &rr);
+      st = next ? r_->ReadNext(hdr, pay, &rr, crc) : r_->ReadLatest(hdr, pay, &rr, crc);
     }
-    FillInfo(inf, rr, hdr, st == kFrame);
+    FillInfo(inf, inf_len, rr, hdr, st == kFrame);
     return Napi::Number::New(env, st);
   }
   Napi::Value ReadLatest(const Napi::CallbackInfo& info) { return Read(info, false); }
@@ -227,7 +231,7 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
     Napi::HandleScope scope(env);
     outstanding_ = false;
     tsfn_.Unref(env);
-    if (copy_mode_ && info_) FillInfo(info_, rr_, hdr_, result_ == kFrame);
+    if (copy_mode_ && info_) FillInfo(info_, info_len_, rr_, hdr_, result_ == kFrame);
     Napi::Function cb = cb_.Value();
     const int st = result_;
     Unref();  // the wait held the wrapper alive; from here `this` may be collected
@@ -288,7 +292,7 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
     Napi::Env env = info.Env();
     R(env, "waitRead");
     if (outstanding_) throw Napi::Error::New(env, "waitRead: a wait is already outstanding on this consumer");
-    Buffers(info, &hdr_, &pay_, &info_);
+    Buffers(info, &hdr_, &pay_, &info_, &info_len_);
     const double t = ArgNumber(info[3], "timeoutMs");
     if (t < 0 || t > kMaxWaitMs) throw Napi::RangeError::New(env, "timeoutMs: must be 0..3600000 (every wait has a deadline)");
     // Keep the caller's arrays alive until the callback (they are written from the waiter thread).
@@ -320,7 +324,7 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
         rr_ = ReadResult{};
         if (st == kFrame) {
           std::lock_guard<std::mutex> g(mu_);
-          st = r_->ReadLatest(hdr_, pay_, &rr_);
+          st = r_->ReadLatest(hdr_, pay_, &rr_, info_len_ > kInfoCrc32);
         } else {
           rr_.latest = r_->LatestSeq();
           rr_.heartbeat_age_ms = r_->HeartbeatAgeMs();
@@ -377,6 +381,7 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   uint8_t* hdr_ = nullptr;
   uint8_t* pay_ = nullptr;
   double* info_ = nullptr;
+  size_t info_len_ = 0;
 };
 
 }  // namespace

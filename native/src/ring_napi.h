@@ -18,6 +18,9 @@ enum ReadInfoIndex : int {
   kInfoTAcquiredNs = 6,
   kInfoFlags = 7,
   kReadInfoLength = 8,
+  // Optional slot: callers whose info array has more than kReadInfoLength elements get the CRC-32
+  // of the copied frame (header + payload) here, computed during the copy.
+  kInfoCrc32 = 8,
 };
 
 }  // namespace specula

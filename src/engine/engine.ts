@@ -18,8 +18,16 @@
  * the engine delivers them through `onDisplayFrame`; `port` — Electron: each worker posts frames on
  * a MessagePort from `displayPort(channel)` straight to the renderer, and `onDisplayFrame` stays
  * silent; `none` — frames are built but not delivered (benchmarks).
+ *
+ * Source switch (replay inside the live app): `openReplay(path)` stops the simulated device and the
+ * workers, creates rings for the recording's channels under the same prefix (`ringSink`), restarts
+ * one worker per recorded optical channel on them and hands back the `ReplayController` — the
+ * replay driver is then the device: workers, display relay / ports, health and latency stamps run
+ * unchanged. `info.channels` and health follow the recording's channel set. `closeReplay()` brings
+ * the simulated device and the live channels back.
  */
 import type { CascadeSpec, FrameShape } from '../shared/cascade-spec';
+import { DType } from '../shared/frame-header';
 import { DEFAULT_FPS, DEFAULT_LINES, DEFAULT_SAMPLES, REFERENCE_CHANNEL_ID, ringName } from '../shared/device';
 import type { ChannelHealth } from '../shared/health';
 import { validateCascade } from '../cascade/validate';
@@ -31,6 +39,10 @@ import type { ChannelLauncher } from './launcher';
 import { NodeChannelLauncher } from './launcher-node';
 import { unlinkShm } from './shm-cleanup';
 import { Supervisor } from './supervisor';
+import type { ChannelMeta } from './record/format';
+import { Recording } from './record/recording';
+import { ReplayController, type ReplayOptions } from './replay/replay-controller';
+import { ringSink, type ReplaySink } from './replay/replay-sink';
 
 export type { DisplayFrameLease } from './display-relay';
 
@@ -83,14 +95,43 @@ export interface EngineInfo {
   reference: boolean;
   display: DisplayMode;
   processor: ProcessorPath;
+  /** Where frames come from now: the simulated device, or a recording being replayed. */
+  source: 'simulator' | 'replay';
+  /** The recording being replayed (source `replay`), else null. */
+  replayPath: string | null;
+}
+
+/** Sample type of a ring's dtype, as the cascade library names it. */
+const SHAPE_DTYPE = { [DType.U8]: 'uint8', [DType.U16]: 'uint16', [DType.F32]: 'float32', [DType.F64]: 'float64' } as const;
+
+/** What the live (simulated) source looks like, so `closeReplay` can bring it back as it was. */
+interface LiveSource {
+  channels: number[];
+  fps: number;
+  lines: number;
+  samples: number;
+  reference: boolean;
 }
 
 export class Engine {
   /** The native module in use (rings for the recorder, the clock). */
   readonly native: NativeModule;
   readonly info: EngineInfo;
-  private readonly device: SimDevice;
+  /** The simulated device; null while a recording is replayed. */
+  private device: SimDevice | null;
+  private readonly opts: EngineOptions;
+  private readonly live: LiveSource;
   private readonly supervisor: Supervisor;
+  /** The cascade each channel runs (or last ran), kept across source switches. */
+  private readonly cascades = new Map<number, CascadeSpec>();
+  /** Input geometry per active channel (validation of `setCascade`). */
+  private readonly shapes = new Map<number, FrameShape>();
+  private replayCtl: ReplayController | null = null;
+  /** Frames published per channel by the replay driver (fps in). */
+  private readonly replayPublished = new Map<number, number>();
+  /** Source switches run one at a time. */
+  private switching: Promise<unknown> = Promise.resolve();
+  private readonly healthCbs = new Set<(h: ChannelHealth[]) => void>();
   private readonly relay: DisplayRelay | null;
   private readonly published = new Map<number, number>();
   private statsAt = 0;
@@ -99,6 +140,7 @@ export class Engine {
 
   private constructor(opts: EngineOptions, native: NativeModule) {
     this.native = native;
+    this.opts = opts;
     const prefix = opts.prefix ?? `specula-${process.pid}`;
     const display = opts.display ?? 'relay';
     const processor = opts.processor ?? 'auto';
@@ -106,18 +148,17 @@ export class Engine {
     const channels = Array.from({ length: opts.channels }, (_, i) => i);
     this.info = {
       prefix, channels, fps: opts.fps ?? DEFAULT_FPS, lines: opts.lines ?? DEFAULT_LINES, samples: opts.samples ?? DEFAULT_SAMPLES,
-      reference, display, processor,
+      reference, display, processor, source: 'simulator', replayPath: null,
     };
+    this.live = { channels: [...channels], fps: this.info.fps, lines: this.info.lines, samples: this.info.samples, reference };
+    for (const ch of channels) this.shapes.set(ch, { lines: this.info.lines, samples: this.info.samples, dtype: 'uint16' });
     // Rings of a previous run that was killed before it could clean up (its pid is gone).
     try {
       native.reclaimStaleRings('specula-');
     } catch {
       /* best effort */
     }
-    this.device = native.createSimDevice({
-      prefix, channels: opts.channels, lines: this.info.lines, samples: this.info.samples, fps: this.info.fps,
-      seed: opts.seed, slots: opts.slots, reference,
-    });
+    this.device = this.createDevice();
     this.relay = display === 'relay' ? new DisplayRelay(native, opts.relayPoolSize ?? 6) : null;
     this.supervisor = new Supervisor({
       launcher: opts.launcher ?? new NodeChannelLauncher(),
@@ -136,7 +177,26 @@ export class Engine {
       this.supervisor.onOutputRing((e) => relay.setRing(e.channel, e.ring, e.bytes));
       this.supervisor.onFrame((ch) => relay.notify(ch));
     }
+    // Health lists the channels of the current source only (a replay may have fewer or others).
+    this.supervisor.onHealth((h) => {
+      if (!this.healthCbs.size) return;
+      const mine = this.activeHealth(h);
+      for (const cb of this.healthCbs) cb(mine);
+    });
     process.on('exit', this.exitHandler);
+  }
+
+  private createDevice(): SimDevice {
+    const l = this.live;
+    return this.native.createSimDevice({
+      prefix: this.info.prefix, channels: l.channels.length, lines: l.lines, samples: l.samples, fps: l.fps,
+      seed: this.opts.seed, slots: this.opts.slots, reference: l.reference,
+    });
+  }
+
+  private activeHealth(h: ChannelHealth[]): ChannelHealth[] {
+    const active = this.info.channels;
+    return h.length === active.length && h.every((x, i) => x.channel === active[i]) ? h : h.filter((x) => active.includes(x.channel));
   }
 
   /**
@@ -159,8 +219,9 @@ export class Engine {
     }
     const engine = new Engine(opts, opts.native ?? loadNative());
     try {
-      engine.device.start();
+      engine.device!.start();
       const spec = (ch: number) => (typeof opts.cascade === 'function' ? opts.cascade(ch) : opts.cascade);
+      for (const ch of engine.info.channels) engine.cascades.set(ch, spec(ch));
       await Promise.all(engine.info.channels.map((ch) => engine.supervisor.startChannel(ch, spec(ch))));
     } catch (err) {
       await engine.stop();
@@ -171,12 +232,13 @@ export class Engine {
 
   /** Per-channel health, now. */
   health(): ChannelHealth[] {
-    return this.supervisor.health();
+    return this.activeHealth(this.supervisor.health());
   }
 
   /** Health on every state change and every `healthIntervalMs`. Returns an unsubscribe function. */
   onHealth(cb: (health: ChannelHealth[]) => void): () => void {
-    return this.supervisor.onHealth(cb);
+    this.healthCbs.add(cb);
+    return () => this.healthCbs.delete(cb);
   }
 
   /**
@@ -194,14 +256,177 @@ export class Engine {
    */
   async setCascade(channel: number | 'all', cascade: CascadeSpec): Promise<void> {
     if (channel !== 'all') this.known(channel);
-    if (this.info.processor !== 'test') checkCascade(cascade, { lines: this.info.lines, samples: this.info.samples, dtype: 'uint16' }, channel);
-    const chans = channel === 'all' ? this.info.channels : [channel];
+    const chans = channel === 'all' ? [...this.info.channels] : [channel];
+    if (this.info.processor !== 'test') {
+      for (const ch of chans) checkCascade(cascade, this.shapes.get(ch)!, channel);
+    }
     const results = await Promise.allSettled(chans.map((ch) => this.supervisor.setCascade(ch, cascade)));
     const failed = results.map((r, i) => [chans[i], r] as const).filter(([, r]) => r.status === 'rejected');
     if (failed.length) {
       const msg = (failed[0][1] as PromiseRejectedResult).reason instanceof Error ? ((failed[0][1] as PromiseRejectedResult).reason as Error).message : String((failed[0][1] as PromiseRejectedResult).reason);
+      for (const [i, r] of results.entries()) if (r.status === 'fulfilled') this.cascades.set(chans[i], cascade);
       throw new Error(chans.length === 1 ? msg : `cascade rejected on channel(s) ${failed.map(([c]) => c).join(', ')}: ${msg}`);
     }
+    for (const ch of chans) this.cascades.set(ch, cascade);
+  }
+
+  /** The cascade a channel runs now (null for a channel this engine never ran). */
+  cascadeOf(channel: number): CascadeSpec | null {
+    return this.cascades.get(channel) ?? null;
+  }
+
+  /** The open replay, or null while the simulated device is the source. */
+  replay(): ReplayController | null {
+    return this.replayCtl;
+  }
+
+  /**
+   * Switch the source to a recording: stop the workers and the simulated device (its rings go),
+   * create one ring per recorded channel (reference included) under the same prefix, start one
+   * worker per recorded optical channel on them, open the replay driver (paused on the first frame
+   * unless `autoplay`) and resolve with it. Each channel runs its current cascade when that fits the
+   * recording's geometry, else the cascade stored in the recording, else the open fails with the
+   * validation message (and the previous source is running again). Replaying while a replay is open
+   * replaces it. Channels, health and display frames follow the recording's channel set.
+   */
+  openReplay(path: string, opts: ReplayOptions = {}): Promise<ReplayController> {
+    return this.serial(async () => {
+      if (this.stopping) throw new Error('the engine is stopping');
+      const plan = await this.planReplay(path);
+      await this.stopSource();
+      try {
+        const sink = this.countingSink(ringSink(this.native, this.info.prefix, plan.metas, this.opts.slots ?? 4));
+        this.info.source = 'replay';
+        this.info.replayPath = path;
+        this.info.channels = plan.optical.map((c) => c.channel);
+        this.info.lines = plan.optical[0].lines;
+        this.info.samples = plan.optical[0].samples;
+        this.info.fps = plan.fps;
+        this.info.reference = plan.metas.some((c) => c.reference);
+        this.shapes.clear();
+        for (const c of plan.optical) this.shapes.set(c.channel, shapeOf(c));
+        try {
+          await Promise.all(plan.optical.map((c) => this.supervisor.startChannel(c.channel, plan.cascades.get(c.channel)!)));
+          for (const [ch, spec] of plan.cascades) this.cascades.set(ch, spec);
+          this.replayCtl = await ReplayController.open(path, sink, opts);
+        } catch (e) {
+          await this.stopWorkers();
+          sink.close();
+          throw e;
+        }
+        return this.replayCtl;
+      } catch (e) {
+        await this.startLive();
+        throw e;
+      }
+    });
+  }
+
+  /** Close the replay (if any) and bring the simulated device and the live channels back. */
+  closeReplay(): Promise<void> {
+    return this.serial(async () => {
+      if (this.info.source !== 'replay' || this.stopping) return;
+      await this.stopSource();
+      await this.startLive();
+    });
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.switching.then(fn, fn);
+    this.switching = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Read the recording's channels and choose each optical channel's cascade, before touching anything. */
+  private async planReplay(path: string): Promise<{ metas: ChannelMeta[]; optical: ChannelMeta[]; fps: number; cascades: Map<number, CascadeSpec> }> {
+    const rec = await Recording.open(path);
+    try {
+      const metas = rec.channels.map((c) => c.meta);
+      const optical = rec.channels.filter((c) => !c.meta.reference && c.count > 0).map((c) => c.meta);
+      if (optical.length === 0) throw new Error(`replay: ${path} holds no frames of an optical channel (channels: ${metas.map((c) => c.channel).join(', ') || 'none'})`);
+      if (optical.length > 64) throw new Error(`replay: ${path} has ${optical.length} optical channels; the engine runs at most 64`);
+      const primary = rec.channels.find((c) => c.meta.channel === optical[0].channel)!;
+      const fps = primary.count > 1 && primary.timeNs[primary.count - 1] > primary.timeNs[0] ? ((primary.count - 1) * 1e9) / (primary.timeNs[primary.count - 1] - primary.timeNs[0]) : this.live.fps;
+      const cascades = new Map<number, CascadeSpec>();
+      for (const c of optical) {
+        const shape = shapeOf(c);
+        const current = this.cascades.get(c.channel) ?? this.cascades.get(this.live.channels[0]) ?? null;
+        const stored = (rec.channelExtra.get(c.channel)?.cascade ?? null) as CascadeSpec | null;
+        const fits = (s: CascadeSpec | null): s is CascadeSpec => !!s && (this.info.processor === 'test' || validateCascade(s, shape).ok);
+        const pick = fits(current) ? current : fits(stored) ? stored : null;
+        if (!pick) {
+          const why = current ? validateCascade(current, shape) : null;
+          throw new Error(`replay: no cascade fits channel ${c.channel} (${c.lines}×${c.samples} ${shape.dtype}): the current one ${current ? `is rejected: ${why && !why.ok ? why.errors[0] : '?'}` : 'is unknown'}, and the recording stores ${stored ? 'one that does not fit either' : 'none'}; set a cascade that fits, then open it again`);
+        }
+        cascades.set(c.channel, pick);
+      }
+      return { metas, optical, fps: Math.round(fps * 100) / 100, cascades };
+    } finally {
+      await rec.close();
+    }
+  }
+
+  /** Count frames per channel (fps in) on their way into the rings. */
+  private countingSink(inner: ReplaySink): ReplaySink {
+    const counts = this.replayPublished;
+    counts.clear();
+    return {
+      publish(channel, payload, t, flags) {
+        counts.set(channel, (counts.get(channel) ?? 0) + 1);
+        return inner.publish(channel, payload, t, flags);
+      },
+      heartbeat: () => inner.heartbeat?.(),
+      close: () => inner.close(),
+    };
+  }
+
+  /** Stop the workers of the active channels (their slots stay, `stopped`). */
+  private async stopWorkers(): Promise<void> {
+    await Promise.all(this.info.channels.map((ch) => this.supervisor.stopChannel(ch)));
+  }
+
+  /** Stop whatever feeds the rings now: workers first (they must not see their ring vanish), then the source. */
+  private async stopSource(): Promise<void> {
+    await this.stopWorkers();
+    if (this.replayCtl) {
+      const ctl = this.replayCtl;
+      this.replayCtl = null;
+      await ctl.close(); // closes the replay rings (unlinked)
+    }
+    if (this.device) {
+      const d = this.device;
+      this.device = null;
+      try {
+        d.stop();
+      } catch {
+        /* already stopped */
+      }
+      d.close(); // unlinks the device's rings
+    }
+  }
+
+  /** Simulated device + live channels, each with its cascade when it fits the live geometry. */
+  private async startLive(): Promise<void> {
+    const l = this.live;
+    this.info.source = 'simulator';
+    this.info.replayPath = null;
+    this.info.channels = [...l.channels];
+    this.info.fps = l.fps;
+    this.info.lines = l.lines;
+    this.info.samples = l.samples;
+    this.info.reference = l.reference;
+    this.shapes.clear();
+    const shape: FrameShape = { lines: l.lines, samples: l.samples, dtype: 'uint16' };
+    for (const ch of l.channels) this.shapes.set(ch, shape);
+    this.device = this.createDevice();
+    this.device.start();
+    await Promise.all(l.channels.map((ch) => {
+      const now = this.cascades.get(ch) ?? null;
+      const base = typeof this.opts.cascade === 'function' ? this.opts.cascade(ch) : this.opts.cascade;
+      const spec = now && (this.info.processor === 'test' || validateCascade(now, shape).ok) ? now : base;
+      this.cascades.set(ch, spec);
+      return this.supervisor.startChannel(ch, spec);
+    }));
   }
 
   /** Start a channel stopped with `stopChannel` again (its last cascade unless one is given). */
@@ -250,15 +475,18 @@ export class Engine {
     return this.info.reference ? ringName(this.info.prefix, REFERENCE_CHANNEL_ID) : null;
   }
 
-  /** Device controls. */
+  /** Device controls (during a replay: pause / play the replay). */
   pause(): void {
-    this.device.pause();
+    if (this.device) this.device.pause();
+    else this.replayCtl?.pause();
   }
   resume(): void {
-    this.device.resume();
+    if (this.device) this.device.resume();
+    else this.replayCtl?.play();
   }
-  /** Fault switch: stop producing on one channel (tests, demos of a stalled channel). */
+  /** Fault switch: stop producing on one channel (tests, demos of a stalled channel). Simulated device only. */
   stall(channel: number, stalled: boolean): void {
+    if (!this.device) throw new Error('stall is a fault switch of the simulated device; the source is a replay now');
     this.device.stall(channel, stalled);
   }
 
@@ -268,6 +496,7 @@ export class Engine {
   }
 
   private publishedCount(ch: number): number {
+    if (!this.device) return this.replayPublished.get(ch) ?? 0;
     const now = Date.now();
     if (now - this.statsAt > 100) {
       this.statsAt = now;
@@ -282,16 +511,21 @@ export class Engine {
   stop(): Promise<void> {
     if (!this.stopping) {
       this.stopping = (async () => {
+        await this.switching;
         try {
           await this.supervisor.close();
         } finally {
           this.relay?.close();
+          const ctl = this.replayCtl;
+          this.replayCtl = null;
+          await ctl?.close().catch(() => undefined);
           try {
-            this.device.stop();
+            this.device?.stop();
           } catch {
             /* already stopped */
           }
-          this.device.close();
+          this.device?.close();
+          this.device = null;
           unlinkShm(`${this.info.prefix}-`);
           process.off('exit', this.exitHandler);
         }
@@ -320,12 +554,16 @@ export class Engine {
   private killSync(): void {
     this.supervisor.killAllSync();
     try {
-      this.device.close();
+      this.device?.close();
     } catch {
       /* best effort */
     }
     unlinkShm(`${this.info.prefix}-`);
   }
+}
+
+function shapeOf(c: ChannelMeta): FrameShape {
+  return { lines: c.lines, samples: c.samples, dtype: SHAPE_DTYPE[c.dtype] };
 }
 
 /** Throws the cascade library's validation errors (one per line) for `spec` on frames of `shape`. */

@@ -60,8 +60,17 @@ export const ReadInfo = {
   tAcquiredNs: 6,
   /** The copied frame's header flags (FrameFlag bits); 0 when no frame. */
   flags: 7,
+  /**
+   * Optional: only filled when the `info` array has READ_INFO_LENGTH_WITH_CRC elements. CRC-32
+   * (zlib's, as `zlib.crc32`) of the copied frame's 64-byte header followed by its payload, computed
+   * natively during the copy (PCLMUL-folded, the bytes are read once); -1 when no frame was copied.
+   * For recorders that checksum what they write (MCAP chunk CRCs) without a second pass.
+   */
+  crc32: 8,
 } as const;
 export const READ_INFO_LENGTH = 8;
+/** Length of an `info` array that asks reads for the frame's CRC-32 (`ReadInfo.crc32`). */
+export const READ_INFO_LENGTH_WITH_CRC = 9;
 
 /** Result codes of `RingConsumer.readLatest`/`readNext` and the `wait` callbacks. */
 export enum ReadStatus {
@@ -115,7 +124,8 @@ export interface RingConsumer {
   /**
    * Copy the newest published frame (if newer than the last one read) into `header`
    * (≥ 64 bytes, the frame header of src/shared/frame-header.ts) and `payload`. Never returns a torn
-   * frame (per-slot seqlock). Fills `info` (ReadInfo indices). Synchronous, non-blocking.
+   * frame (per-slot seqlock). Fills `info` (ReadInfo indices; with READ_INFO_LENGTH_WITH_CRC elements
+   * also `ReadInfo.crc32`, computed during the copy). Synchronous, non-blocking.
    */
   readLatest(header: Uint8Array, payload: ArrayBufferView, info: Float64Array): ReadStatus;
   /**

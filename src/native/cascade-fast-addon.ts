@@ -14,8 +14,16 @@ export interface RefCascadeParams {
   lines: number;
   /** Power of two, 16..65536. */
   samples: number;
-  /** Second-order sections `[b0, b1, b2, a0, a1, a2]` with a0 === 1 (1..8 sections). */
-  sos: number[][];
+  /** Second-order sections `[b0, b1, b2, a0, a1, a2]` with a0 === 1 (1..8 sections; unused without S5). */
+  sos?: number[][];
+  /**
+   * Optional stages (default true): S4 Hilbert envelope, S5 band-pass, S6 NLMS (needs S5). S1–S3
+   * and S7 always run. A switched-off stage's parameters are ignored, its outputs cannot be bound,
+   * and without S6 `run()` takes `null` for the reference channel.
+   */
+  hilbert?: boolean;
+  sosfilt?: boolean;
+  nlms?: boolean;
   taps?: number;
   mu?: number;
   /** Must be > 0. */
@@ -55,13 +63,16 @@ export interface RefCascade {
   /** Hold references to the output arrays (replaces any previous binding). */
   bind(outputs: RefCascadeOutputs): void;
   /**
-   * One frame: `raw`, `ref` are lines×samples Uint16Array. Writes the bound outputs selected by
+   * One frame: `raw`, `ref` are lines×samples Uint16Array (`ref` may be null when S6 is off). Writes the bound outputs selected by
    * `mask` (stages whose outputs nobody asked for are skipped), S1..S7 ms into `stageMs` (see
    * `setStageOrder`) and, when given, the whole call's ms into `totalMs[0]` (timed in C++, so the JS
    * side needs no clock and allocates nothing).
    */
-  run(raw: Uint16Array, ref: Uint16Array, mask: number, stageMs: Float64Array, totalMs?: Float64Array): void;
-  /** Kernel stage k (S1..S7) reports into `stageMs[order[k]]` (default: identity). */
+  run(raw: Uint16Array, ref: Uint16Array | null, mask: number, stageMs: Float64Array, totalMs?: Float64Array): void;
+  /**
+   * Kernel stage k (S1..S7) reports into `stageMs[order[k]]`, or nowhere when `order[k]` is -1
+   * (default: identity). `run()` then requires `stageMs.length > max(order)`.
+   */
   setStageOrder(order: readonly number[]): void;
   /**
    * "avx512" when S2–S6 run 16 lines per AVX-512 vector, "avx2" (8 lines) otherwise. Chosen at construction

@@ -12,14 +12,15 @@ import type { CascadeSpec } from '../shared/cascade-spec';
 import { readNpy } from '../shared/npy';
 import { createTsProcessor } from '../cascade/runner';
 import type { GoldenFile } from '../cascade/golden/harness';
-import { createFastProcessor } from './cascade-fast';
+import { createFastProcessor, fastPathSupports } from './cascade-fast';
 import { loadCascadeAddon, OutBit } from './cascade-fast-addon';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
 const PEERS = resolve(repo, '..', 'shared', 'peers');
 const GOLDEN = join(repo, 'src', 'cascade', 'golden');
-const referenceSpec = (): CascadeSpec => JSON.parse(readFileSync(join(repo, 'resources', 'cascades', 'reference.json'), 'utf8'));
+const preset = (name: string): CascadeSpec => JSON.parse(readFileSync(join(repo, 'resources', 'cascades', `${name}.json`), 'utf8'));
+const referenceSpec = (): CascadeSpec => preset('reference');
 
 const loaded = loadCascadeAddon();
 const cpuOk = loaded.addon !== null || !/AVX2/.test(loaded.reason);
@@ -54,8 +55,9 @@ function u8Stats(a: ArrayLike<number>, b: ArrayLike<number>) {
  * The tolerances of docs/fast-path.md, relative to the largest magnitude of the reference output
  * (float32 rounding scales with the signal, not with each sample).
  */
-function expectAgreement(get: (ref: string) => ArrayLike<number>, want: (ref: string) => ArrayLike<number>, bins = 0) {
+function expectAgreement(get: (ref: string) => ArrayLike<number>, want: (ref: string) => ArrayLike<number>, bins = 0, absent: readonly string[] = []) {
   for (const [ref, rel] of [['s1', 1e-6], ['s2', 1e-6], ['s4', 1e-5], ['s5', 2e-5], ['s6', 5e-5]] as const) {
+    if (absent.includes(ref)) continue;
     const { maxAbs, maxRef } = errStats(get(ref), want(ref));
     expect(maxAbs, `${ref}: max |fast - ref| = ${maxAbs} vs max |ref| = ${maxRef}`).toBeLessThanOrEqual(rel * maxRef);
   }
@@ -65,6 +67,7 @@ function expectAgreement(get: (ref: string) => ArrayLike<number>, want: (ref: st
   const lm = get('s3');
   const lmRef = want('s3');
   const K = bins || lmRef.length / 600;
+  expect(lmRef.length % K).toBe(0);
   let worst = 0;
   for (let o = 0; o < lmRef.length; o += K) {
     let peak = 0;
@@ -218,6 +221,99 @@ describe.runIf(cpuOk)('fast path (native/cascade)', () => {
     }, 60_000);
   });
 
+  describe('subsets of the reference topology (S4 / S5+S6 / S6 switched off in the same kernel)', () => {
+    it('light.json (S1+S2+S3+S7, no aux) on 600×1024 agrees with the TS path and with the full kernel', () => {
+      const spec = preset('light');
+      const { raw, ref } = synthFrame(600, 1024, 13);
+      const fast = createFastProcessor();
+      expect(fast.configure(spec)).toEqual({ ok: true });
+      expect(fast.stages.map((s) => s.type)).toEqual(['background', 'window', 'rfft', 'decimate-level']);
+      expect(fast.stageRefs()).toEqual(['s1', 's2', 's3', 's7', 's7.dec']);
+      const ts = createTsProcessor();
+      expect(ts.configure(spec)).toEqual({ ok: true });
+      fast.run({ input: raw }); // no aux frame: light has no reference channel
+      ts.run({ input: raw });
+      expect(fast.stageMs.length).toBe(4);
+      expect(fast.totalMs).toBeGreaterThan(0);
+      const disp = Array.from(fast.output('display').data);
+      expectAgreement((s) => fast.stage(s).data, (s) => ts.stage(s).data, 513, ['s4', 's5', 's6']);
+      // "the reference kernel with S4–S6 off": same arithmetic as the full kernel, so the display of
+      // light.json equals that of reference.json (same S1–S3/S7 parameters) bit for bit
+      const full = createFastProcessor();
+      expect(full.configure(referenceSpec())).toEqual({ ok: true });
+      full.run({ input: raw, aux: { ref } });
+      expect(disp).toEqual(Array.from(full.output('display').data));
+      expect(Array.from(fast.stage('s3').data)).toEqual(Array.from(full.stage('s3').data));
+      fast.dispose();
+      full.dispose();
+    }, 60_000);
+
+    // every subset the kernel accepts, on 37 lines (partial blocks), against the TS path
+    const subsets: Array<{ drop: string[]; outputs: Record<string, string> }> = [
+      { drop: ['s4'], outputs: { display: 's7', e: 's6' } },
+      { drop: ['s6'], outputs: { display: 's7', env: 's4', y: 's5' } },
+      { drop: ['s4', 's6'], outputs: { display: 's7', y: 's5' } },
+      { drop: ['s5', 's6'], outputs: { display: 's7', env: 's4' } },
+      { drop: ['s4', 's5', 's6'], outputs: { display: 's7' } },
+    ];
+    for (const { drop, outputs } of subsets) {
+      it(`without ${drop.join(', ')}: agrees with the TS path`, () => {
+        const spec = referenceSpec();
+        spec.input.lines = 37;
+        spec.input.samples = 256;
+        spec.stages = spec.stages.filter((s) => !drop.includes(s.id));
+        const s7 = spec.stages.find((s) => s.id === 's7')!;
+        s7.params = { ...s7.params, sampleEnd: 128, lines: 30, samples: 64 };
+        spec.outputs = outputs;
+        if (drop.includes('s6')) delete spec.input.aux; // only NLMS reads the reference channel
+        const { raw, ref } = synthFrame(37, 256, 17);
+        const frame = drop.includes('s6') ? { input: raw } : { input: raw, aux: { ref } };
+        const fast = createFastProcessor();
+        expect(fast.configure(spec)).toEqual({ ok: true });
+        const ts = createTsProcessor();
+        expect(ts.configure(spec)).toEqual({ ok: true });
+        fast.run(frame);
+        ts.run(frame);
+        expect(fast.stageMs.length).toBe(7 - drop.length);
+        expectAgreement((s) => fast.stage(s).data, (s) => ts.stage(s).data, 129, drop);
+        for (const d of drop) expect(() => fast.stage(d)).toThrow(/no stage/);
+        fast.dispose();
+      });
+    }
+
+    it('a cascade that is neither the reference topology nor a subset of it is refused with a reason', () => {
+      const why = (spec: CascadeSpec) => {
+        const r = createFastProcessor().configure(spec);
+        expect(r.ok).toBe(false);
+        return r.ok ? '' : r.errors.join('\n');
+      };
+      // other presets
+      expect(why(preset('oct-bscan'))).toMatch(/reference topology or a subset of it.*stage 'klin' has type 'k-linearize', which is not compiled/);
+      expect(why(preset('averaged-spectrum'))).toMatch(/stage 'avg' has type 'temporal-average', which is not compiled/);
+      // light with an extra stage of a compiled type
+      const twoFft = preset('light');
+      twoFft.stages.push({ id: 'sx', type: 'rfft', input: 's2', params: { output: 'logmag' } });
+      expect(why(twoFft)).toMatch(/2 'rfft' stages, at most one is compiled/);
+      // a required stage missing (display straight from the spectrum)
+      const noDec = referenceSpec();
+      noDec.stages = noDec.stages.filter((s) => s.id !== 's7');
+      noDec.outputs = { display: 's3' };
+      expect(why(noDec)).toMatch(/it has no 'decimate-level' stage/);
+      // NLMS without the band-pass in front of it
+      const bare = referenceSpec();
+      bare.stages = bare.stages.filter((s) => s.id !== 's5').map((s) => (s.id === 's6' ? { ...s, input: 's1' } : s));
+      expect(why(bare)).toMatch(/stage 's6' \(nlms\) needs a sosfilt stage/);
+      // right types, wrong wiring
+      const wired = preset('light');
+      wired.stages[2].input = 's1';
+      expect(why(wired)).toMatch(/stage 's3' \(rfft\) must read 's2'/);
+      const reason = fastPathSupports(preset('oct-bscan'));
+      expect(reason).toMatch(/not compiled/);
+      expect(fastPathSupports(preset('light'))).toBeNull();
+      expect(fastPathSupports(referenceSpec())).toBeNull();
+    });
+  });
+
   it('AVX-512 and AVX2 kernels give bit-identical results (when the CPU has AVX-512)', () => {
     const { raw, ref } = synthFrame(43, 512, 9);
     const spec = referenceSpec();
@@ -269,15 +365,15 @@ describe.runIf(cpuOk)('fast path (native/cascade)', () => {
       fast.dispose();
     });
 
-    it('run() allocates nothing on the JS heap (small frame, 20000 runs)', () => {
-      const spec = referenceSpec();
+    it.each(['reference', 'light'])('run() allocates nothing on the JS heap (%s, small frame, 20000 runs)', (name) => {
+      const spec = preset(name);
       spec.input.lines = 8;
       spec.input.samples = 64;
-      spec.stages[6].params = { sampleEnd: 32, lines: 8, samples: 16, lo: 40, hi: 120 };
+      spec.stages.find((s) => s.type === 'decimate-level')!.params = { sampleEnd: 32, lines: 8, samples: 16, lo: 40, hi: 120 };
       const fast = createFastProcessor();
       expect(fast.configure(spec)).toEqual({ ok: true });
       const { raw: r8, ref: f8 } = synthFrame(8, 64, 5);
-      const frame = { input: r8, aux: { ref: f8 } };
+      const frame = name === 'light' ? { input: r8 } : { input: r8, aux: { ref: f8 } };
       for (let i = 0; i < 2000; i++) fast.run(frame);
       const n = 20000;
       const h0 = v8.getHeapStatistics().used_heap_size;
@@ -292,11 +388,10 @@ describe.runIf(cpuOk)('fast path (native/cascade)', () => {
       const fast = createFastProcessor();
       expect(fast.configure(referenceSpec())).toEqual({ ok: true });
       const spec = referenceSpec();
-      spec.stages = spec.stages.filter((s) => s.type !== 'nlms');
-      spec.outputs = { display: 's7' };
+      spec.stages.push({ id: 'flip', type: 'flip', input: 's7', params: { axis: 'lines' } });
       const r = fast.configure(spec);
       expect(r.ok).toBe(false);
-      if (!r.ok) expect(r.errors.join('\n')).toMatch(/reference topology.*6 stages/);
+      if (!r.ok) expect(r.errors.join('\n')).toMatch(/reference topology or a subset.*'flip', which is not compiled/);
       fast.run({ input: raw, aux: { ref } });
       expect(fast.stages.length).toBe(7);
       const bad = referenceSpec();
@@ -342,9 +437,25 @@ describe.runIf(cpuOk)('fast path (native/cascade)', () => {
       expect(() => k.run(f, f, OutBit.env, ms)).toThrow(/no such output is bound/);
       expect(() => k.run(f, f, OutBit.u8, new Float64Array(3))).toThrow(RangeError);
       expect(() => k.run(f, new Int16Array(8 * 64) as unknown as Uint16Array, OutBit.u8, ms)).toThrow(/ref must be a Uint16Array/);
+      expect(() => k.run(f, null, OutBit.u8, ms)).toThrow(/ref must be a Uint16Array/); // S6 on: ref required
       k.run(f, f, OutBit.u8, ms);
       k.dispose();
       expect(() => k.run(f, f, OutBit.u8, ms)).toThrow(/disposed/);
+      // switched-off stages: their outputs cannot be bound; no ref and no sos needed without S5/S6
+      expect(() => new A.RefCascade({ lines: 8, samples: 64, sosfilt: false, nlms: true })).toThrow(/nlms \(S6\) needs the sosfilt stage/);
+      expect(() => new A.RefCascade({ lines: 8, samples: 64, hilbert: 0 as unknown as boolean, sos })).toThrow(/hilbert must be a boolean/);
+      const light = new A.RefCascade({ lines: 8, samples: 64, hilbert: false, sosfilt: false, nlms: false, outLines: 4, outSamples: 16 });
+      expect(() => light.bind({ env: new Float32Array(8 * 64) })).toThrow(/outputs\.env: this kernel has no hilbert \(S4\) stage/);
+      expect(() => light.bind({ e: new Float32Array(8 * 64) })).toThrow(/no nlms \(S6\) stage/);
+      const u8 = new Uint8Array(64);
+      light.bind({ u8 });
+      light.setStageOrder([0, 1, 2, -1, -1, -1, 3]);
+      const ms4 = new Float64Array(4);
+      expect(() => light.run(f, null, OutBit.u8, new Float64Array(3))).toThrow(/stageMs must hold at least 4/);
+      light.run(f, null, OutBit.u8, ms4);
+      expect(() => light.run(f, null, OutBit.env, ms4)).toThrow(/no such output is bound/);
+      expect(() => light.setStageOrder([0, 1, 2, -2, -1, -1, 3])).toThrow(/\[-1, 7\)/);
+      light.dispose();
     });
   });
 });

@@ -4,9 +4,12 @@
  * CPU has it — bit-identical results either way).
  *
  * Scope: cascades with the topology of `resources/cascades/reference.json` (S1–S7 of
- * reference-cascade.md), whatever their stage ids, file order and parameter values within what the
- * kernel supports (see `matchReference`). Any other cascade is refused by `configure()` with an
- * error naming the reason, so callers can fall back to the TypeScript path (`fastPathSupports`).
+ * reference-cascade.md) or a subset of it that keeps S1 → S2 → S3 → S7 and drops any of S4
+ * (Hilbert), S5+S6 (band-pass + NLMS) or S6 alone — e.g. `resources/cascades/light.json` (S1+S2+S3+S7,
+ * no reference channel) — whatever their stage ids, file order and parameter values within what the
+ * kernel supports (see `matchReference`). It is one kernel either way: the absent stages are switched
+ * off in it. Any other cascade is refused by `configure()` with an error naming the reason, so
+ * callers can fall back to the TypeScript path (`fastPathSupports`).
  *
  * Numbers: float32 inside; stage data is exposed as `float32` (`uint8` for the display). Agreement
  * with the float64 definition is stated per output in docs/fast-path.md and tested in
@@ -31,39 +34,46 @@ import {
 const KERNEL_TYPES = ['background', 'window', 'rfft', 'hilbert', 'sosfilt', 'nlms', 'decimate-level'] as const;
 /** Kernel stage k → the output buffer holding its main output. */
 const KERNEL_OUT: readonly OutName[] = ['x', 'xw', 'logmag', 'env', 'y', 'e', 'u8'];
-const ALL_BITS = Object.values(OutBit).reduce((a, b) => a | b, 0);
+/** Kernel stages a cascade may leave out: S4 and S5 independently, S6 (needs S5). */
+const OPTIONAL_TYPES: ReadonlySet<string> = new Set(['hilbert', 'sosfilt', 'nlms']);
 
 /** How a validated plan maps onto the fused kernel. */
 export interface FastPlan {
   params: RefCascadeParams;
-  /** Kernel stage k → index of that stage in the cascade's run order. */
+  /** Kernel stage k → index of that stage in the cascade's run order, -1 when the cascade has none. */
   stageIndex: number[];
-  /** Stage reference (`id` or `id.port`) → kernel output buffer. */
+  /** Stage reference (`id` or `id.port`) → kernel output buffer (present stages only). */
   refs: Map<string, OutName>;
-  /** Name of the aux frame feeding the NLMS reference. */
-  auxName: string;
+  /** Name of the aux frame feeding the NLMS reference; null without NLMS (no aux frame needed). */
+  auxName: string | null;
 }
 
 const isStage = (s: PlannedStage['input'], index: number): boolean => s.kind === 'stage' && s.index === index && s.port === null;
 
 /**
  * Map a validated plan onto the kernel, or say (one line) why the fast path cannot run it.
- * Supported: exactly the 7 stages background(frame-mean) → window(hann, periodic) → {rfft(logmag),
- * hilbert(envelope)}; background → sosfilt → nlms(aux uint16 reference, eps > 0); rfft →
- * decimate-level; uint16 input; samples a power of two ≥ 16.
+ * Supported: the reference topology background(frame-mean) → window(hann, periodic) →
+ * {rfft(logmag), hilbert(envelope)}; background → sosfilt → nlms(aux uint16 reference, eps > 0);
+ * rfft → decimate-level; or that topology without hilbert, without nlms, or without sosfilt+nlms
+ * (background, window, rfft and decimate-level are required); uint16 input; samples a power of two
+ * in 16..65536. The aux reference is only needed (and only read) when nlms is present.
  */
 export function matchReference(plan: Plan): FastPlan | string {
   const st = plan.stages;
-  const need = 'the fast path runs the reference topology (background → window → rfft + hilbert; background → sosfilt → nlms; rfft → decimate-level)';
-  if (st.length !== KERNEL_TYPES.length) return `${need}; this cascade has ${st.length} stages`;
+  const need = 'the fast path runs the reference topology or a subset of it (background → window → rfft → decimate-level, optionally window → hilbert and background → sosfilt [→ nlms])';
+  for (const s of st) {
+    if (!(KERNEL_TYPES as readonly string[]).includes(s.type)) return `${need}; stage '${s.id}' has type '${s.type}', which is not compiled`;
+  }
   const stageIndex: number[] = [];
   for (const type of KERNEL_TYPES) {
     const idx = st.map((s, i) => (s.type === type ? i : -1)).filter((i) => i >= 0);
-    if (idx.length !== 1) return `${need}; it needs exactly one '${type}' stage, found ${idx.length}`;
-    stageIndex.push(idx[0]);
+    if (idx.length > 1) return `${need}; it has ${idx.length} '${type}' stages, at most one is compiled`;
+    if (idx.length === 0 && !OPTIONAL_TYPES.has(type)) return `${need}; it has no '${type}' stage`;
+    stageIndex.push(idx.length ? idx[0] : -1);
   }
   const [iBg, iWin, iFft, , iSos] = stageIndex;
-  const [bg, win, fft, hil, sos, nlms, dec] = stageIndex.map((i) => st[i]);
+  const [bg, win, fft, hil, sos, nlms, dec] = stageIndex.map((i) => (i >= 0 ? st[i] : null));
+  if (!bg || !win || !fft || !dec) return need; // unreachable: required types checked above
   const P = <T>(s: PlannedStage) => s.params as T;
   const inp = plan.input;
   const L = inp.lines;
@@ -81,34 +91,48 @@ export function matchReference(plan: Plan): FastPlan | string {
   if (fp.nfft !== undefined && fp.nfft !== N) return `fast path: stage '${fft.id}': nfft must equal samples (${N})`;
   if (!(fp.floor > 0)) return `fast path: stage '${fft.id}': floor must be > 0`;
   if (!(fp.db !== 0 && Number.isFinite(fp.db))) return `fast path: stage '${fft.id}': db must be finite and non-zero`;
-  if (!isStage(hil.input, iWin)) return `fast path: stage '${hil.id}' (hilbert) must read '${win.id}'`;
-  if (P<{ output: string }>(hil).output !== 'envelope') return `fast path: stage '${hil.id}': only output 'envelope' is compiled`;
-  if (!isStage(sos.input, iBg)) return `fast path: stage '${sos.id}' (sosfilt) must read '${bg.id}'`;
-  const sp = P<{ sos?: number[][]; order?: number; cutoff?: number[]; btype: BType }>(sos);
-  const rows = sp.sos ?? butterSos(sp.order as number, sp.cutoff as number[], sp.btype);
-  if (rows.length > 8) return `fast path: stage '${sos.id}': at most 8 second-order sections are compiled, got ${rows.length}`;
-  const sosNorm = rows.map((r) => [r[0] / r[3], r[1] / r[3], r[2] / r[3], 1, r[4] / r[3], r[5] / r[3]]);
-  if (!isStage(nlms.input, iSos)) return `fast path: stage '${nlms.id}' (nlms) must read '${sos.id}'`;
-  const ref = nlms.aux[0];
-  if (ref?.kind !== 'aux') return `fast path: stage '${nlms.id}': the reference must be an aux frame`;
-  const auxShape = plan.aux[ref.name];
-  if (auxShape.dtype !== 'uint16' || auxShape.lines !== L || auxShape.samples !== N) return `fast path: aux '${ref.name}' must be uint16 ${L}×${N}`;
-  const np = P<{ taps: number; mu: number; eps: number; referenceOffset: number }>(nlms);
-  if (np.taps > 64) return `fast path: stage '${nlms.id}': at most 64 taps are compiled, got ${np.taps}`;
-  if (!(np.eps > 0)) return `fast path: stage '${nlms.id}': eps must be > 0`;
+  if (hil) {
+    if (!isStage(hil.input, iWin)) return `fast path: stage '${hil.id}' (hilbert) must read '${win.id}'`;
+    if (P<{ output: string }>(hil).output !== 'envelope') return `fast path: stage '${hil.id}': only output 'envelope' is compiled`;
+  }
+  let sosNorm: number[][] = [];
+  if (sos) {
+    if (!isStage(sos.input, iBg)) return `fast path: stage '${sos.id}' (sosfilt) must read '${bg.id}'`;
+    const sp = P<{ sos?: number[][]; order?: number; cutoff?: number[]; btype: BType }>(sos);
+    const rows = sp.sos ?? butterSos(sp.order as number, sp.cutoff as number[], sp.btype);
+    if (rows.length > 8) return `fast path: stage '${sos.id}': at most 8 second-order sections are compiled, got ${rows.length}`;
+    sosNorm = rows.map((r) => [r[0] / r[3], r[1] / r[3], r[2] / r[3], 1, r[4] / r[3], r[5] / r[3]]);
+  }
+  let auxName: string | null = null;
+  let np = { taps: 16, mu: 0.5, eps: 1e-6, referenceOffset: 32768 };
+  if (nlms) {
+    if (!sos) return `fast path: stage '${nlms.id}' (nlms) needs a sosfilt stage to read (the compiled topology is background → sosfilt → nlms)`;
+    if (!isStage(nlms.input, iSos)) return `fast path: stage '${nlms.id}' (nlms) must read '${sos.id}'`;
+    const ref = nlms.aux[0];
+    if (ref?.kind !== 'aux') return `fast path: stage '${nlms.id}': the reference must be an aux frame`;
+    const auxShape = plan.aux[ref.name];
+    if (auxShape.dtype !== 'uint16' || auxShape.lines !== L || auxShape.samples !== N) return `fast path: aux '${ref.name}' must be uint16 ${L}×${N}`;
+    np = P<typeof np>(nlms);
+    if (np.taps > 64) return `fast path: stage '${nlms.id}': at most 64 taps are compiled, got ${np.taps}`;
+    if (!(np.eps > 0)) return `fast path: stage '${nlms.id}': eps must be > 0`;
+    auxName = ref.name;
+  }
   if (!isStage(dec.input, iFft)) return `fast path: stage '${dec.id}' (decimate-level) must read '${fft.id}'`;
   const dp = P<{ lines?: number; samples?: number; sampleStart: number; sampleEnd?: number; lo: number; hi: number }>(dec);
   const K = N / 2 + 1;
   const sampleEnd = dp.sampleEnd ?? K;
   const params: RefCascadeParams = {
-    lines: L, samples: N, sos: sosNorm, taps: np.taps, mu: np.mu, eps: np.eps, refOffset: np.referenceOffset,
+    lines: L, samples: N, hilbert: hil !== null, sosfilt: sos !== null, nlms: nlms !== null,
+    sos: sosNorm, taps: np.taps, mu: np.mu, eps: np.eps, refOffset: np.referenceOffset,
     floor: fp.floor, db: fp.db, loDb: dp.lo, hiDb: dp.hi, outLines: dp.lines ?? L,
     outSamples: dp.samples ?? sampleEnd - dp.sampleStart, sampleStart: dp.sampleStart, sampleEnd,
   };
   const refs = new Map<string, OutName>();
-  stageIndex.forEach((i, k) => refs.set(st[i].id, KERNEL_OUT[k]));
+  stageIndex.forEach((i, k) => {
+    if (i >= 0) refs.set(st[i].id, KERNEL_OUT[k]);
+  });
   refs.set(`${dec.id}.dec`, 'dec');
-  return { params, stageIndex, refs, auxName: ref.name };
+  return { params, stageIndex, refs, auxName };
 }
 
 /** Whether the fast path can run `spec` (null) or why not (one line), without building anything. */
@@ -132,6 +156,8 @@ interface Configured {
   stages: StageInfo[];
   stageMs: Float64Array;
   outMask: number;
+  /** Every output bit this configuration has (for keepIntermediates / on-demand stages). */
+  allBits: number;
   /** `aux 'NAME'`, built once (a template literal per frame would allocate). */
   auxLabel: string;
 }
@@ -171,21 +197,26 @@ class FastProcessor implements CascadeProcessor {
     const K = N / 2 + 1;
     const OL = p.outLines as number;
     const OS = p.outSamples as number;
+    // buffers of switched-off stages (env, y, e) are not allocated, nor bound
+    const used = new Set(fp.refs.values());
+    const f32 = (name: OutName, n: number) => new Float32Array(used.has(name) ? n : 0);
     const bufs: Required<RefCascadeOutputs> = {
-      x: new Float32Array(L * N), xw: new Float32Array(L * N), logmag: new Float32Array(L * K),
-      env: new Float32Array(L * N), y: new Float32Array(L * N), e: new Float32Array(L * N),
-      dec: new Float32Array(OL * OS), u8: new Uint8Array(OL * OS),
+      x: f32('x', L * N), xw: f32('xw', L * N), logmag: f32('logmag', L * K),
+      env: f32('env', L * N), y: f32('y', L * N), e: f32('e', L * N),
+      dec: f32('dec', OL * OS), u8: new Uint8Array(OL * OS),
     };
-    kernel.bind(bufs);
+    kernel.bind(Object.fromEntries([...used].map((name) => [name, bufs[name]])));
     kernel.setStageOrder(fp.stageIndex);
     const dims: Record<OutName, [number, number]> = {
       x: [L, N], xw: [L, N], logmag: [L, K], env: [L, N], y: [L, N], e: [L, N], dec: [OL, OS], u8: [OL, OS],
     };
     const byRef = new Map<string, StageData>();
     const bitOf = new Map<string, number>();
+    let allBits = 0;
     for (const [ref, name] of fp.refs) {
       byRef.set(ref, view(bufs[name], ...dims[name]));
       bitOf.set(ref, OutBit[name]);
+      allBits |= OutBit[name];
     }
     const plan = v.plan;
     const outputNames = ['display', ...Object.keys(plan.outputs).filter((n) => n !== 'display')];
@@ -199,11 +230,11 @@ class FastProcessor implements CascadeProcessor {
     }
     this.c?.kernel.dispose();
     this.c = {
-      fp, kernel, bufs, byRef, bitOf, outputs, outputNames, outMask, auxLabel: `aux '${fp.auxName}'`,
+      fp, kernel, bufs, byRef, bitOf, outputs, outputNames, outMask, allBits, auxLabel: `aux '${fp.auxName}'`,
       stages: plan.stages.map((s) => ({ id: s.id, type: s.type })),
       stageMs: new Float64Array(plan.stages.length),
     };
-    this.mask = this.keepAll ? ALL_BITS : outMask;
+    this.mask = this.keepAll ? allBits : outMask;
     this.lastMask = 0;
     this.lastRaw = null;
     this.lastRef = null;
@@ -223,7 +254,7 @@ class FastProcessor implements CascadeProcessor {
    */
   keepIntermediates(on: boolean): void {
     this.keepAll = on;
-    if (this.c) this.mask = on ? ALL_BITS : this.c.outMask;
+    if (this.c) this.mask = on ? this.c.allBits : this.c.outMask;
   }
 
   run(frame: FrameInputs): void {
@@ -231,9 +262,13 @@ class FastProcessor implements CascadeProcessor {
     if (!c) throw new Error('cascade (fast path): run() before a successful configure()');
     const p = c.fp.params;
     const raw = checkFrame(frame?.input, p.lines, p.samples, 'input');
-    const aux = frame.aux?.[c.fp.auxName];
-    if (aux === undefined) throw new TypeError(`cascade (fast path): aux frame '${c.fp.auxName}' missing (the cascade declares input.aux.${c.fp.auxName})`);
-    const ref = checkFrame(aux, p.lines, p.samples, c.auxLabel);
+    let ref: Uint16Array | null = null;
+    if (c.fp.auxName !== null) {
+      // only NLMS reads an aux frame; without it, aux frames (declared or not) are ignored
+      const aux = frame.aux?.[c.fp.auxName];
+      if (aux === undefined) throw new TypeError(`cascade (fast path): aux frame '${c.fp.auxName}' missing (the cascade declares input.aux.${c.fp.auxName})`);
+      ref = checkFrame(aux, p.lines, p.samples, c.auxLabel);
+    }
     c.kernel.run(raw, ref, this.mask, c.stageMs, this.total);
     this.lastRaw = raw;
     this.lastRef = ref;
@@ -251,11 +286,11 @@ class FastProcessor implements CascadeProcessor {
     const d = c?.byRef.get(ref);
     if (!c || !d) throw new Error(`cascade (fast path): no stage '${ref}' (stages: ${[...(c?.byRef.keys() ?? [])].join(', ') || 'none, not configured'})`);
     const bit = c.bitOf.get(ref) as number;
-    if ((this.lastMask & bit) === 0 && this.lastRaw && this.lastRef) {
+    if ((this.lastMask & bit) === 0 && this.lastRaw && (this.lastRef || c.fp.auxName === null)) {
       // not written by the last run: recompute that frame with every stage, and keep doing so
       this.keepIntermediates(true);
-      c.kernel.run(this.lastRaw, this.lastRef, ALL_BITS, this.scratchMs);
-      this.lastMask = ALL_BITS;
+      c.kernel.run(this.lastRaw, this.lastRef, c.allBits, this.scratchMs);
+      this.lastMask = c.allBits;
     }
     return d;
   }

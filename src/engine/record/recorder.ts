@@ -13,7 +13,7 @@
  * Nothing is allocated per frame on this side: slots, their views and DataViews are made at start.
  */
 import { FRAME_HEADER_BYTES, FH, dtypeSize } from '../../shared/frame-header';
-import { READ_INFO_LENGTH, ReadInfo, ReadStatus } from '../../native/api';
+import { READ_INFO_LENGTH_WITH_CRC, ReadInfo, ReadStatus } from '../../native/api';
 import { McapFrameWriter, type FrameRef } from './mcap-frame-writer';
 import type { ChannelExtraMeta, ChannelMeta, ChannelStats, SessionMeta } from './format';
 import type { Compression } from './compression';
@@ -76,7 +76,9 @@ export class Recorder {
   readonly path: string;
   #writer: McapFrameWriter;
   #channels: ChannelState[] = [];
-  #info = new Float64Array(READ_INFO_LENGTH);
+  // With the CRC slot: native rings compute each frame's CRC-32 during the copy (ReadInfo.crc32),
+  // which the writer combines into chunk CRCs instead of re-reading the frame.
+  #info = new Float64Array(READ_INFO_LENGTH_WITH_CRC);
   #timer: NodeJS.Timeout | null = null;
   #state: RecorderState = 'recording';
   #error: string | null = null;
@@ -120,7 +122,7 @@ export class Recorder {
         const bytes = new Uint8Array(frameBytes[k]);
         const slot: Slot = {
           bytes, header: bytes.subarray(0, FRAME_HEADER_BYTES), payload: bytes.subarray(FRAME_HEADER_BYTES),
-          dv: new DataView(bytes.buffer), channel: source.channel, seq: 0, tAcquiredNs: 0, tRingWriteNs: 0,
+          dv: new DataView(bytes.buffer), channel: source.channel, seq: 0, tAcquiredNs: 0, tRingWriteNs: 0, crc32: -1,
           release: () => { st.free.push(slot); },
         };
         st.free.push(slot);
@@ -148,6 +150,7 @@ export class Recorder {
       for (;;) {
         const slot = c.free.pop();
         if (!slot) break; // disk behind: leave the ring alone, the gap is counted at the next read
+        info[ReadInfo.crc32] = -1; // stays -1 for sources that do not compute it
         const st = src.readNext ? src.readNext(slot.header, slot.payload, info) : src.readLatest(slot.header, slot.payload, info);
         if (st !== ReadStatus.Frame) { c.free.push(slot); break; }
         const dv = slot.dv;
@@ -157,6 +160,7 @@ export class Recorder {
         c.started = true;
         slot.seq = dv.getUint32(FH.seq + 4, true) * TWO32 + dv.getUint32(FH.seq, true);
         slot.tRingWriteNs = dv.getUint32(FH.tRingWriteNs + 4, true) * TWO32 + dv.getUint32(FH.tRingWriteNs, true);
+        slot.crc32 = info[ReadInfo.crc32];
         try {
           this.#writer.add(slot, now);
         } catch (e) {

@@ -15,7 +15,7 @@ import { appVersion } from '../record/app-version';
 import type { ChannelMeta } from '../record/format';
 import { exportRangeNpy, processFrame, rawFrameNpy, rawFramePng, stageDataNpy, stageDataPng } from '../record/export';
 import { Recorder, type FrameSource } from '../record/recorder';
-import { ReplayController } from './replay-controller';
+import { ReplayController, type ReplayOptions } from './replay-controller';
 import type { ReplaySink } from './replay-sink';
 
 export interface RecordReplayDeps {
@@ -33,8 +33,19 @@ export interface RecordReplayDeps {
   openReplaySink(channels: readonly ChannelMeta[]): Promise<ReplaySink> | ReplaySink;
   /** Called after a replay closed (the engine may restart its live device). */
   onReplayClosed?(): void;
+  /**
+   * An engine that switches its own source (`Engine.openReplay` / `closeReplay`): when given, it is
+   * used instead of `openReplaySink`, and closing the replay brings the live device back.
+   */
+  replaySource?: ReplaySourceLike;
   emit(event: 'record', data: RecorderStatus | null): void;
   emit(event: 'replay', data: ReplayState | null): void;
+}
+
+/** The engine's source switch, structurally (see `Engine.openReplay`). */
+export interface ReplaySourceLike {
+  openReplay(path: string, opts: ReplayOptions): Promise<ReplayController>;
+  closeReplay(): Promise<void>;
 }
 
 export interface RecordReplayService {
@@ -76,7 +87,8 @@ export function createRecordReplayService(deps: RecordReplayDeps): RecordReplayS
     replayTimer = null;
     const r = replay;
     replay = null;
-    await r.close();
+    if (deps.replaySource) await deps.replaySource.closeReplay();
+    else await r.close();
     deps.onReplayClosed?.();
     deps.emit('replay', null);
     return true;
@@ -125,8 +137,26 @@ export function createRecordReplayService(deps: RecordReplayDeps): RecordReplayS
       return out.sort((a, b) => b.modified.localeCompare(a.modified));
     },
     'replay.open': async ({ path, autoplay, speed }) => {
-      await closeReplay();
       if (typeof path !== 'string' || !path.endsWith('.mcap')) throw new Error(`replay.open: path must be an .mcap file, got ${JSON.stringify(path)}`);
+      if (deps.replaySource) {
+        // The engine switches its source (live rings go away): a recording of them ends here. An
+        // open replay is replaced directly (no live device in between); if the new one fails, the
+        // engine is back on the live device.
+        await stopRecording();
+        if (replayTimer) clearInterval(replayTimer);
+        replayTimer = null;
+        replay = null;
+        try {
+          replay = await deps.replaySource.openReplay(path, { autoplay, speed, onState: (s) => deps.emit('replay', s) });
+        } catch (e) {
+          deps.emit('replay', null);
+          throw e;
+        }
+        replayTimer = setInterval(() => { if (replay?.state().state === 'playing') deps.emit('replay', replay.state()); }, 250);
+        replayTimer.unref();
+        return replay.state();
+      }
+      await closeReplay();
       const { Recording } = await import('../record/recording');
       const probe = await Recording.open(path); // validate before the engine switches its device off
       const metas = probe.channels.map((c) => c.meta);
@@ -204,7 +234,13 @@ export function createRecordReplayService(deps: RecordReplayDeps): RecordReplayS
     replay: () => replay,
     async close() {
       await stopRecording().catch(() => undefined);
-      await closeReplay().catch(() => undefined);
+      if (deps.replaySource) {
+        // Shutting down: the engine's stop() closes the replay; bringing the live device back first
+        // would only start processes to stop them again.
+        if (replayTimer) clearInterval(replayTimer);
+        replayTimer = null;
+        replay = null;
+      } else await closeReplay().catch(() => undefined);
     },
   };
 }
