@@ -124,6 +124,8 @@ export class Engine {
   private readonly supervisor: Supervisor;
   /** The cascade each channel runs (or last ran), kept across source switches. */
   private readonly cascades = new Map<number, CascadeSpec>();
+  /** The live channels' cascades when the replay began: `closeReplay` brings them back. */
+  private readonly liveCascades = new Map<number, CascadeSpec>();
   /** Input geometry per active channel (validation of `setCascade`). */
   private readonly shapes = new Map<number, FrameShape>();
   private replayCtl: ReplayController | null = null;
@@ -293,6 +295,10 @@ export class Engine {
     return this.serial(async () => {
       if (this.stopping) throw new Error('the engine is stopping');
       const plan = await this.planReplay(path);
+      if (this.info.source === 'simulator') {
+        this.liveCascades.clear();
+        for (const ch of this.live.channels) this.liveCascades.set(ch, this.cascades.get(ch)!);
+      }
       await this.stopSource();
       try {
         const sink = this.countingSink(ringSink(this.native, this.info.prefix, plan.metas, this.opts.slots ?? 4));
@@ -405,7 +411,7 @@ export class Engine {
     }
   }
 
-  /** Simulated device + live channels, each with its cascade when it fits the live geometry. */
+  /** Simulated device + live channels, each with the cascade it ran before the replay. */
   private async startLive(): Promise<void> {
     const l = this.live;
     this.info.source = 'simulator';
@@ -421,9 +427,7 @@ export class Engine {
     this.device = this.createDevice();
     this.device.start();
     await Promise.all(l.channels.map((ch) => {
-      const now = this.cascades.get(ch) ?? null;
-      const base = typeof this.opts.cascade === 'function' ? this.opts.cascade(ch) : this.opts.cascade;
-      const spec = now && (this.info.processor === 'test' || validateCascade(now, shape).ok) ? now : base;
+      const spec = this.liveCascades.get(ch) ?? (typeof this.opts.cascade === 'function' ? this.opts.cascade(ch) : this.opts.cascade);
       this.cascades.set(ch, spec);
       return this.supervisor.startChannel(ch, spec);
     }));

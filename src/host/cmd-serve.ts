@@ -69,6 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   const recordReplay = attachRecordReplay(host, engine, {
     recordingsDir: process.env.SPECULA_RECORDINGS_DIR ?? resolve('recordings'),
     cascadeOf: (ch) => { try { const r = host.handlers['cascade.get']?.({ channel: ch }); return r && !(r instanceof Promise) ? r.spec : null; } catch { return null; } },
+    replaySource: engine, // replay.open switches the engine from the sim device to the recording
   });
   const token = newToken();
   let server;

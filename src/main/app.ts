@@ -87,6 +87,7 @@ export async function startShell(o: ShellOptions): Promise<Shell> {
   const recordReplay = attachRecordReplay(host, engine, {
     recordingsDir: process.env.SPECULA_RECORDINGS_DIR ?? join(app.getPath('documents'), 'Specula recordings'),
     cascadeOf: (ch) => host.cascadeOf(ch),
+    replaySource: engine, // replay.open switches the engine from the sim device to the recording
   });
   const offIpc = registerBridgeIpc(ipcMain, host.handlers, (e) => isTrustedSender(e, target(), appUrl));
   const offEvents = forwardEvents(host, target);

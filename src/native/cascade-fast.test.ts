@@ -249,7 +249,7 @@ describe.runIf(cpuOk)('fast path (native/cascade)', () => {
     }, 60_000);
 
     // every subset the kernel accepts, on 37 lines (partial blocks), against the TS path
-    const subsets: Array<{ drop: string[]; outputs: Record<string, string> }> = [
+    const subsets: Array<{ drop: string[]; outputs: CascadeSpec['outputs'] }> = [
       { drop: ['s4'], outputs: { display: 's7', e: 's6' } },
       { drop: ['s6'], outputs: { display: 's7', env: 's4', y: 's5' } },
       { drop: ['s4', 's6'], outputs: { display: 's7', y: 's5' } },
