@@ -24,6 +24,7 @@ import { Recorder } from '../src/engine/record/recorder';
 import { loadNative } from '../src/native/load';
 import type { RingConsumer, RingProducer } from '../src/native/api';
 import { ringName } from '../src/shared/device';
+import { fillPattern } from '../src/engine/record/synthetic-frames';
 import type { Compression } from '../src/engine/record/compression';
 
 const args = process.argv.slice(2);
@@ -71,7 +72,7 @@ function rings(): BenchRing[] {
     const cons = native.openRing(name);
     const frames = Array.from({ length: SLOTS }, (_, k) => {
       const f = new Uint8Array(prod.payloadBytes);
-      for (let i = 0; i < f.length; i++) f[i] = (i * 31 + c + k) & 0xff;
+      fillPattern(f, c * SLOTS + k + 1);
       return f;
     });
     return { prod, cons, frames, seq: 0 };

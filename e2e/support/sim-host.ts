@@ -1,22 +1,29 @@
 /**
  * A pure-JS stand-in for the engine, for developing and checking the UI when the native engine
  * is not available (`npx tsx e2e/support/sim-host.ts`). NOT what `specula serve` ships: serve
- * always runs the real Engine. Frames: 256×160 uint8, a moving pattern with the channel id drawn
- * as bars so that a tile showing another channel's image would be visible.
+ * always runs the real Engine. Frames: 256×160 uint8 (SIM_W / SIM_H / SIM_DTYPE=u8|f32 change it,
+ * e.g. for profiling the page), a moving pattern with the channel id drawn as bars so that a tile
+ * showing another channel's image would be visible. Patterns are computed once (a cycle of
+ * PATTERNS per channel) and copied per frame, so the stand-in costs little CPU next to the page.
+ * The latency ledger's bridge methods are served too, so the page's probe is exercised.
  */
 import type { BridgeEventName, BridgeEvents, BridgeHandlers, ChannelInfo, EngineState } from '../../src/shared/bridge';
 import type { CascadeSpec } from '../../src/shared/cascade-spec';
-import { DH, DISPLAY_HEADER_OFFSET, DISPLAY_PIXELS_OFFSET, displayFrameBytes } from '../../src/shared/display-frame';
+import { DH, DISPLAY_HEADER_OFFSET, DISPLAY_PIXELS_OFFSET, Hop, TIMING_OFFSET, displayFrameBytes } from '../../src/shared/display-frame';
 import { DType, newFrameHeader, writeFrameHeader } from '../../src/shared/frame-header';
 import type { ChannelHealth } from '../../src/shared/health';
 import type { BridgeHost, FrameLease } from '../../src/host/server/bridge-host';
 import { findPresetDir, listPresets, loadPreset } from '../../src/host/server/presets';
 import { RejectedError, needBool, needChannel } from '../../src/host/server/rpc';
 import { newToken } from '../../src/host/server/token';
+import { latencyHandlers } from '../../src/engine/latency/bridge-handlers';
+import { LatencyService } from '../../src/engine/latency/service';
 import { startWebServer } from '../../src/host/server/web-server';
 
-const W = 256;
-const H = 160;
+const W = Number(process.env.SIM_W ?? 256);
+const H = Number(process.env.SIM_H ?? 160);
+const SIM_DTYPE = process.env.SIM_DTYPE === 'f32' ? DType.F32 : DType.U8;
+const PATTERNS = 16;
 
 export class SimHost implements BridgeHost {
   readonly state: EngineState = { running: true, paused: false, stalled: [], mode: 'web', budgetMs: 100, source: 'js-sim' };
@@ -30,6 +37,9 @@ export class SimHost implements BridgeHost {
   private readonly t0 = performance.now();
   private timers: ReturnType<typeof setInterval>[] = [];
   readonly handlers: BridgeHandlers;
+  readonly latency = new LatencyService({ now: () => this.nowNs() });
+  /** Per channel, PATTERNS precomputed pixel blocks. */
+  private readonly patterns: Uint8Array[][] = [];
 
   constructor(n: number, private readonly fps = 30) {
     const presetDir = findPresetDir();
@@ -70,7 +80,28 @@ export class SimHost implements BridgeHost {
       },
       'presets.list': () => listPresets(presetDir),
       'presets.get': (p) => loadPreset(presetDir, p.name),
+      ...latencyHandlers(this.latency),
     };
+  }
+
+  private pattern(c: number, k: number): Uint8Array {
+    let list = this.patterns[c];
+    if (!list) list = this.patterns[c] = [];
+    if (!list[k]) {
+      const t = k / PATTERNS;
+      const px = new Uint8Array(W * H * (SIM_DTYPE === DType.F32 ? 4 : 1));
+      const f32 = SIM_DTYPE === DType.F32 ? new Float32Array(px.buffer) : null;
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          let v = 128 + 100 * Math.sin(x / (8 + c * 3) + t * 6.283) * Math.cos(y / 12 - t * 6.283);
+          if (y < 20 && x < 20 + c * 24 && x % 24 < 16) v = 255; // channel id as bars
+          if (f32) f32[y * W + x] = v;
+          else px[y * W + x] = v;
+        }
+      }
+      list[k] = px;
+    }
+    return list[k];
   }
 
   nowNs(): number {
@@ -104,24 +135,22 @@ export class SimHost implements BridgeHost {
 
   private tick(): void {
     if (this.state.paused) return;
-    const t = (performance.now() - this.t0) / 1000;
     for (const c of this.channels) {
       if (this.state.stalled.includes(c.channel) || this.down.has(c.channel)) continue;
       const seq = ++this.seq[c.channel];
-      const bytes = new Uint8Array(displayFrameBytes(W, H, DType.U8));
-      writeFrameHeader(bytes, { ...newFrameHeader(), channel: c.channel, seq, tAcquiredNs: this.nowNs(), tRingWriteNs: this.nowNs(), lines: H, samples: W, dtype: DType.U8 });
+      const bytes = new Uint8Array(displayFrameBytes(W, H, SIM_DTYPE));
+      writeFrameHeader(bytes, { ...newFrameHeader(), channel: c.channel, seq, tAcquiredNs: this.nowNs(), tRingWriteNs: this.nowNs(), lines: H, samples: W, dtype: SIM_DTYPE });
       const dv = new DataView(bytes.buffer);
       dv.setUint32(DISPLAY_HEADER_OFFSET + DH.width, W, true);
       dv.setUint32(DISPLAY_HEADER_OFFSET + DH.height, H, true);
-      dv.setUint16(DISPLAY_HEADER_OFFSET + DH.dtype, DType.U8, true);
-      const px = bytes.subarray(DISPLAY_PIXELS_OFFSET);
-      for (let y = 0; y < H; y++) {
-        for (let x = 0; x < W; x++) {
-          let v = 128 + 100 * Math.sin(x / (8 + c.channel * 3) + t * 3) * Math.cos(y / 12 - t * 2);
-          if (y < 20 && x < 20 + c.channel * 24 && x % 24 < 16) v = 255; // channel id as bars
-          px[y * W + x] = v;
-        }
+      dv.setUint16(DISPLAY_HEADER_OFFSET + DH.dtype, SIM_DTYPE, true);
+      if (SIM_DTYPE === DType.F32) {
+        dv.setFloat32(DISPLAY_HEADER_OFFSET + DH.vmin, 0, true);
+        dv.setFloat32(DISPLAY_HEADER_OFFSET + DH.vmax, 255, true);
       }
+      bytes.set(this.pattern(c.channel, seq % PATTERNS), DISPLAY_PIXELS_OFFSET);
+      const tNs = this.nowNs();
+      for (let h = 0; h < Hop.Received; h++) dv.setFloat64(TIMING_OFFSET + h * 8, tNs, true); // engine hops
       let refs = 1;
       const lease: FrameLease = { bytes, retain: () => void refs++, release: () => void refs-- };
       for (const l of this.frameLs) l(lease);

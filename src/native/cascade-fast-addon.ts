@@ -1,6 +1,6 @@
 /**
  * Typed contract and loader of the fast-path addon `build/Release/specula_cascade.node`
- * (C++ in `native/cascade/`, one fused float32 SIMD kernel of the reference cascade S1–S7: AVX2+FMA,
+ * (C++ in `native/cascade/`, one fused float32 SIMD kernel of the reference cascade S1–S7, S4/S5/S6 optional: AVX2+FMA,
  * 8 lines per vector, or AVX-512F/DQ, 16 lines per vector, chosen at run time from the CPU).
  * Only `cascade-fast.ts` uses it; everybody else goes through `createFastProcessor()`.
  */

@@ -7,6 +7,7 @@ import type { SpeculaBridge } from '../../shared/bridge';
 import { pickBridge } from './bridge/pick';
 import { App } from './components/App';
 import { DisplayController } from './display/display-controller';
+import { startLatencyProbe } from './latency/index';
 import { useUi } from './state/ui-store';
 import './styles.css';
 
@@ -25,19 +26,18 @@ function wire(bridge: SpeculaBridge, controller: DisplayController): void {
       const [channels, engine] = await Promise.all([bridge.call('channels.list', {}), bridge.call('engine.state', {})]);
       set({ channels, engine, budgetMs: engine.budgetMs });
       if (bridge.mode === 'electron') set({ connected: true });
-      await syncClock();
     } catch (e) {
       console.error('specula: initial load failed', e);
     }
   };
-  const syncClock = () => controller.clock.run(async () => (await bridge.call('engine.clock', {})).monotonicNs, 8).catch(() => undefined);
-  setInterval(() => void syncClock(), 10_000);
   void refresh();
 }
 
 const bridge = pickBridge();
 const controller = new DisplayController();
 wire(bridge, controller);
+// The page's one clock sync and the latency probe, from the start (the latency panel only shows them).
+startLatencyProbe(bridge, controller);
 // Diagnostics for tests and support (read-only use): draw/upload counters, slots, context loss.
 (window as unknown as { __specula: unknown }).__specula = { controller, bridge, ui: useUi };
 createRoot(document.getElementById('root')!).render(<App bridge={bridge} controller={controller} />);

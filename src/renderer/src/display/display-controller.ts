@@ -4,12 +4,10 @@
  * SIGNAL / PROCESS DOWN on tiles; HUD numbers written straight into the DOM a few times a second.
  */
 import type { DeliveredFrame } from '../../../shared/bridge';
-import { Hop } from '../../../shared/display-frame';
 import type { ChannelHealth } from '../../../shared/health';
 import { isFrozen, useUi, visibleChannels, type UiState } from '../state/ui-store';
-import { ClockSync } from './clock-sync';
 import { colormapRow } from './colormaps';
-import { acquiredMs, FrameStore, stampHop, type ChannelSlot } from './frame-store';
+import { acquiredMs, FrameStore, type ChannelSlot } from './frame-store';
 import { GlDisplay, type TileDraw } from './gl-display';
 import { formatAge, nominalPeriodMs, STALE_PERIODS, tileSignal, type TileSignal } from './staleness';
 import { effectiveRange } from './window-level';
@@ -40,9 +38,30 @@ export const DOWN_LATCH_MS = 1000;
 
 export type PresentedListener = (channel: number, bytes: Uint8Array) => void;
 
+/**
+ * The page's one clock sync (the latency probe's minimum-round-trip `ClockSyncClient`), on the page
+ * clock `performance.now() × 1e6`. The display only reads its offset (HUD latency).
+ */
+export interface PageClockSync {
+  /** Engine − page clock, ns; NaN before the first exchange. Allocation-free. */
+  offsetNs(): number;
+}
+
+/**
+ * Per-frame stamps of the renderer hops (the latency probe). Every frame that reaches the page is
+ * `received`; it is then either `uploaded` + `presented`, or `dropped` (replaced before upload).
+ */
+export interface FrameStamps {
+  received(bytes: Uint8Array): void;
+  uploaded(bytes: Uint8Array): void;
+  presented(bytes: Uint8Array): void;
+  dropped(bytes: Uint8Array): void;
+}
+
 export class DisplayController {
   readonly store = new FrameStore();
-  readonly clock = new ClockSync();
+  private sync: PageClockSync | null = null;
+  private stamps: FrameStamps | null = null;
   private gl: GlDisplay | null = null;
   private canvas: HTMLCanvasElement | null = null;
   private readonly tiles = new Map<number, TileView>();
@@ -106,6 +125,17 @@ export class DisplayController {
     this.unsub();
   }
 
+  /** Use the page's clock sync and latency probe (`startLatencyProbe` calls it once at startup). */
+  useLatency(sync: PageClockSync, stamps: FrameStamps): void {
+    this.sync = sync;
+    this.stamps = stamps;
+  }
+
+  /** Diagnostics (read by `specula latency` on failure): the shared sync's offset, ms. */
+  get clock(): { offsetMs: number } {
+    return { offsetMs: this.sync ? this.sync.offsetNs() / 1e6 : NaN };
+  }
+
   onPresented(l: PresentedListener): () => void {
     this.presented.add(l);
     return () => this.presented.delete(l);
@@ -130,10 +160,9 @@ export class DisplayController {
       this.lastError = this.store.lastError;
       return;
     }
-    if (!Number.isNaN(this.clock.offsetMs)) {
-      const recvEngineMs = this.clock.toEngineMs(f.receivedAtMs);
-      slot.noteLatency(recvEngineMs - acquiredMs(f.bytes));
-      stampHop(f.bytes, Hop.Received, recvEngineMs * 1e6);
+    if (this.stamps) {
+      if (this.store.replaced && this.store.replaced !== slot.shown) this.stamps.dropped(this.store.replaced);
+      this.stamps.received(f.bytes);
     }
     this.schedule();
   };
@@ -171,6 +200,8 @@ export class DisplayController {
       if (!this.store.has(ch)) continue;
       const s = this.store.slot(ch);
       if (!s.pending || isFrozen(ui, ch)) continue;
+      // A re-upload of the frame already shown (context restore) is not a new presentation.
+      const fresh = s.pending !== s.shown;
       try {
         gl.upload(s, s.pending);
       } catch (e) {
@@ -180,22 +211,26 @@ export class DisplayController {
       }
       s.shown = s.pending;
       s.pending = null;
+      s.dirty = true;
       this.stats.uploads++;
-      this.justUploaded.push(s);
+      if (fresh) {
+        this.stamps?.uploaded(s.shown);
+        this.justUploaded.push(s);
+      }
       changed = true;
     }
     if (!changed) return;
     this.resizeCanvas();
     gl.render(this.tileDraws(ui, visible));
     this.stats.draws++;
-    if (!Number.isNaN(this.clock.offsetMs)) {
-      const nowNs = this.clock.toEngineMs(performance.now()) * 1e6;
-      for (const s of this.justUploaded) {
-        if (!s.shown) continue;
-        stampHop(s.shown, Hop.Uploaded, nowNs);
-        stampHop(s.shown, Hop.Presented, nowNs);
-        for (const l of this.presented) l(s.channel, s.shown);
-      }
+    // HUD latency: acquisition → draw issued, on the engine clock through the shared sync.
+    const offNs = this.sync ? this.sync.offsetNs() : NaN;
+    const engineNowMs = Number.isNaN(offNs) ? NaN : performance.now() + offNs / 1e6;
+    for (const s of this.justUploaded) {
+      if (!s.shown) continue;
+      if (!Number.isNaN(engineNowMs)) s.noteLatency(engineNowMs - acquiredMs(s.shown));
+      this.stamps?.presented(s.shown);
+      for (const l of this.presented) l(s.channel, s.shown);
     }
   }
 

@@ -7,7 +7,7 @@
  * one and counted as dropped. Per-channel statistics live in fixed-size typed arrays (no allocation
  * per frame besides the frame buffer the transport hands over).
  */
-import { DH, DISPLAY_HEADER_OFFSET, DISPLAY_PIXELS_OFFSET, TIMING_OFFSET, Hop } from '../../../shared/display-frame';
+import { DH, DISPLAY_HEADER_OFFSET, DISPLAY_PIXELS_OFFSET } from '../../../shared/display-frame';
 import { DType, FH, FRAME_MAGIC, dtypeSize } from '../../../shared/frame-header';
 
 const RING = 64;
@@ -31,6 +31,8 @@ export class ChannelSlot {
   misrouted = 0;
   /** Frames received. */
   received = 0;
+  /** The texture got a new frame since the tile was last drawn (the draw loop clears it). */
+  dirty = false;
   private readonly arrivals = new Float64Array(RING);
   private readonly latencies = new Float64Array(RING);
   private nArr = 0;
@@ -119,11 +121,6 @@ export function acquiredMs(bytes: Uint8Array): number {
   return (dv.getUint32(FH.tAcquiredNs + 4, true) * 4294967296 + dv.getUint32(FH.tAcquiredNs, true)) / 1e6;
 }
 
-/** Write a hop stamp (engine-clock ns) into a frame's timing block. */
-export function stampHop(bytes: Uint8Array, hop: Hop, engineNs: number): void {
-  new DataView(bytes.buffer, bytes.byteOffset + TIMING_OFFSET + hop * 8, 8).setFloat64(0, engineNs, true);
-}
-
 export class FrameStore {
   private readonly slots = new Map<number, ChannelSlot>();
   /** Bumped whenever any channel gets a frame; the draw loop compares it. */
@@ -131,6 +128,8 @@ export class FrameStore {
   /** Frames that were not display frames (bad magic, short, bad geometry). */
   rejected = 0;
   lastError: string | null = null;
+  /** The not-yet-uploaded frame the last `put` replaced (latest-wins), else null. */
+  replaced: Uint8Array | null = null;
 
   slot(channel: number): ChannelSlot {
     let s = this.slots.get(channel);
@@ -154,6 +153,7 @@ export class FrameStore {
    * Returns the slot it went to, or null when the bytes were rejected.
    */
   put(bytes: Uint8Array, hintChannel: number, nowMs: number, transportDropped = 0): ChannelSlot | null {
+    this.replaced = null;
     const ch = headerChannel(bytes);
     if (ch < 0) {
       this.rejected++;
@@ -169,6 +169,7 @@ export class FrameStore {
       return null;
     }
     if (hintChannel !== ch) s.misrouted++;
+    this.replaced = s.pending;
     if (s.pending) s.dropped++;
     s.dropped += transportDropped;
     s.pending = bytes;

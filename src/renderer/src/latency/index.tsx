@@ -2,11 +2,12 @@
  * Latency slot of the workbench (picked up by `../slots.ts`): the live latency panel, plus the
  * renderer-side probe that acks every presented frame to the engine's latency ledger.
  *
- * The probe is a page-wide singleton started the first time the slot mounts (or earlier, if the app
- * calls `startLatencyProbe` at load) and kept running when the panel closes, so the ledger keeps
- * measuring. It runs its own minimum-round-trip clock sync over `engine.clock` on the page clock
- * (performance.now), and moves the display's received/uploaded stamps (made with `display.clock`)
- * onto that one mapping, so a row's renderer stamps all share the mapping the report states.
+ * The probe is a page-wide singleton started at page load (`main.tsx` calls `startLatencyProbe`; the
+ * slot calls it too, idempotently) and never stopped, so the ledger measures from the first frame.
+ * Its minimum-round-trip clock sync over `engine.clock`, on the page clock (performance.now), is the
+ * page's ONE clock sync: the display reads its offset for the HUD latency and stamps received /
+ * uploaded / presented / dropped through the probe, so every row's renderer stamps share the one
+ * mapping the ack states.
  */
 import { useEffect, useState } from 'react';
 import type { SpeculaBridge } from '../../../shared/bridge';
@@ -14,7 +15,7 @@ import type { LatencySnapshot } from '../../../shared/latency';
 import type { DisplayController } from '../display/display-controller';
 import type { SlotProps } from '../slots';
 import { useUi } from '../state/ui-store';
-import { ClockSyncClient, syncFromOffsetMs } from './clock-sync-client';
+import { ClockSyncClient } from './clock-sync-client';
 import { LatencyPanel } from './LatencyPanel';
 import { LatencyProbe } from './probe';
 
@@ -28,8 +29,8 @@ export function startLatencyProbe(bridge: SpeculaBridge, display: DisplayControl
     now: () => performance.now() * 1e6, // the display's clock base, so its stamps can be re-mapped
   });
   sync.start();
-  const p = new LatencyProbe({ sync, stampedWith: syncFromOffsetMs(display.clock), send: (ack) => bridge.call('latency.ack', ack) });
-  display.onPresented((_ch, bytes) => p.presented(bytes));
+  const p = new LatencyProbe({ sync, send: (ack) => bridge.call('latency.ack', ack) });
+  display.useLatency(sync, p);
   p.start();
   probe = p;
   // Diagnostics for `specula latency` and e2e tests (read-only).
