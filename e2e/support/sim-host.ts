@@ -175,9 +175,9 @@ export class SimHost implements BridgeHost {
 const isMain = process.argv[1] && /sim-host\.ts$/.test(process.argv[1]);
 if (isMain) {
   const n = Number(process.env.CHANNELS ?? 4);
-  const host = new SimHost(n);
+  const host = new SimHost(n, Number(process.env.SIM_FPS ?? 30));
   host.start();
-  const srv = await startWebServer({ host: '127.0.0.1', port: Number(process.env.PORT ?? 0), token: newToken(), root: 'out/renderer', bridge: host });
+  const srv = await startWebServer({ host: '127.0.0.1', port: Number(process.env.PORT ?? 0), token: newToken(), root: process.env.SIM_RENDERER ?? 'out/renderer', bridge: host });
   console.log(`sim workbench: ${srv.url}`);
   const stop = () => {
     host.stop();

@@ -13,7 +13,7 @@
  * Nothing is allocated per frame on this side: slots, their views and DataViews are made at start.
  */
 import { FRAME_HEADER_BYTES, FH, dtypeSize } from '../../shared/frame-header';
-import { READ_INFO_LENGTH_WITH_CRC, ReadInfo, ReadStatus } from '../../native/api';
+import { READ_INFO_LENGTH, READ_INFO_LENGTH_WITH_CRC, ReadInfo, ReadStatus } from '../../native/api';
 import { McapFrameWriter, type FrameRef } from './mcap-frame-writer';
 import type { ChannelExtraMeta, ChannelMeta, ChannelStats, SessionMeta } from './format';
 import type { Compression } from './compression';
@@ -38,6 +38,11 @@ export interface RecorderOptions {
   maxChunkMs?: number;
   /** Chunk CRCs (default true). */
   chunkCrc?: boolean;
+  /**
+   * Take each frame's CRC-32 from the ring copy (ReadInfo.crc32, computed natively while copying;
+   * default true). false: the writer CRCs every frame in a second pass (benchmarks compare the two).
+   */
+  ringCrc?: boolean;
   /** Memory for queued frames across channels (default 512 MiB; 3..256 frames per channel). */
   queueBytes?: number;
   /** Ring polling period, ms (default 2). */
@@ -78,7 +83,7 @@ export class Recorder {
   #channels: ChannelState[] = [];
   // With the CRC slot: native rings compute each frame's CRC-32 during the copy (ReadInfo.crc32),
   // which the writer combines into chunk CRCs instead of re-reading the frame.
-  #info = new Float64Array(READ_INFO_LENGTH_WITH_CRC);
+  #info: Float64Array;
   #timer: NodeJS.Timeout | null = null;
   #state: RecorderState = 'recording';
   #error: string | null = null;
@@ -88,8 +93,9 @@ export class Recorder {
   #startMonoNs = 0;
   #stopping: Promise<RecorderStatus> | null = null;
 
-  private constructor(path: string, writer: McapFrameWriter, channels: ChannelState[], startedAt: string) {
+  private constructor(path: string, writer: McapFrameWriter, channels: ChannelState[], startedAt: string, ringCrc: boolean) {
     this.path = path;
+    this.#info = new Float64Array(ringCrc ? READ_INFO_LENGTH_WITH_CRC : READ_INFO_LENGTH);
     this.#writer = writer;
     this.#channels = channels;
     this.#t0Ms = performance.now();
@@ -129,7 +135,7 @@ export class Recorder {
       }
       return st;
     });
-    const r = new Recorder(o.path, writer, channels, session.startTime);
+    const r = new Recorder(o.path, writer, channels, session.startTime, o.ringCrc ?? true);
     r.#startMonoNs = o.acceptFramesFromNs ?? mono;
     if (!o.manualPoll) {
       r.#timer = setInterval(() => r.poll(), o.pollMs ?? 2);
@@ -150,7 +156,7 @@ export class Recorder {
       for (;;) {
         const slot = c.free.pop();
         if (!slot) break; // disk behind: leave the ring alone, the gap is counted at the next read
-        info[ReadInfo.crc32] = -1; // stays -1 for sources that do not compute it
+        if (info.length > ReadInfo.crc32) info[ReadInfo.crc32] = -1; // stays -1 for sources that do not compute it
         const st = src.readNext ? src.readNext(slot.header, slot.payload, info) : src.readLatest(slot.header, slot.payload, info);
         if (st !== ReadStatus.Frame) { c.free.push(slot); break; }
         const dv = slot.dv;
@@ -160,7 +166,7 @@ export class Recorder {
         c.started = true;
         slot.seq = dv.getUint32(FH.seq + 4, true) * TWO32 + dv.getUint32(FH.seq, true);
         slot.tRingWriteNs = dv.getUint32(FH.tRingWriteNs + 4, true) * TWO32 + dv.getUint32(FH.tRingWriteNs, true);
-        slot.crc32 = info[ReadInfo.crc32];
+        slot.crc32 = info.length > ReadInfo.crc32 ? info[ReadInfo.crc32] : -1;
         try {
           this.#writer.add(slot, now);
         } catch (e) {

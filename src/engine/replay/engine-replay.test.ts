@@ -132,7 +132,7 @@ describe('Engine source switch (replay in the live app)', () => {
     const t = tempDir();
     const rr = attachRecordReplay(host, engine!, { recordingsDir: t.dir, cascadeOf: (ch) => host.cascadeOf(ch), replaySource: engine! });
     const seqs: number[] = [];
-    const off = host.onFrame((f) => { if (f.channel === 0) seqs.push(f.seq); });
+    const off = host.onFrame((f) => { const fh = readFrameHeader(f.bytes); if (fh.channel === 0) seqs.push(fh.seq); });
     try {
       const h = host.handlers;
       const st = await h['replay.open']!({ path: SAMPLE });

@@ -42,30 +42,39 @@ void main() {
   gl_Position = vec4(pos * 2.0 - 1.0, 0.0, 1.0);
 }`;
 
-const FRAG = `
+/**
+ * One fragment shader per pixel encoding (no per-pixel branch), window/level folded into one
+ * multiply-add (`scale`, `bias` computed per tile on the CPU): on SwiftShader (no GPU) the fragment
+ * work of the whole canvas is what every draw costs, so it is kept to two texture fetches and a mad.
+ */
+function frag(decode: string): string {
+  return `
 precision highp float;
 uniform sampler2D img;
 uniform sampler2D lut;
-uniform float lo;
-uniform float hi;
-uniform float row;
-uniform float rows;
-uniform int decode;
+uniform float scale;
+uniform float bias;
+uniform float lutY;
 varying vec2 uv;
 void main() {
   vec4 t = texture2D(img, uv);
-  float v;
-  if (decode == 0) v = t.r * 255.0;
-  else if (decode == 1) v = floor(t.r * 255.0 + 0.5) + floor(t.a * 255.0 + 0.5) * 256.0;
-  else v = t.r;
-  float x = clamp((v - lo) / max(hi - lo, 1e-12), 0.0, 1.0);
-  gl_FragColor = vec4(texture2D(lut, vec2((x * 255.0 + 0.5) / 256.0, (row + 0.5) / rows)).rgb, 1.0);
+  float x = clamp(${decode} * scale + bias, 0.0, 1.0);
+  gl_FragColor = vec4(texture2D(lut, vec2(x * (255.0 / 256.0) + 0.5 / 256.0, lutY)).rgb, 1.0);
 }`;
+}
+/** Data value from the texel, in the frame's own units. */
+const DECODE = {
+  [DType.U8]: 't.r * 255.0',
+  [DType.U16]: '(floor(t.r * 255.0 + 0.5) + floor(t.a * 255.0 + 0.5) * 256.0)',
+  [DType.F32]: 't.r',
+} as const;
 
 export class GlDisplay {
   private readonly regl: createREGL.Regl;
   private readonly textures = new Map<number, ChannelTexture>();
-  private readonly draw: createREGL.DrawCommand;
+  private readonly drawBy = new Map<DType, createREGL.DrawCommand>();
+  /** Reused per tile draw (no allocation per frame). */
+  private readonly props = { img: null as unknown as createREGL.Texture2D, scale: 1, bias: 0, lutY: 0, viewport: { x: 0, y: 0, width: 1, height: 1 } };
   private readonly lut: createREGL.Texture2D;
   private readonly floatOk: boolean;
   lost = false;
@@ -83,24 +92,24 @@ export class GlDisplay {
     this.lut = this.regl.texture({ width: 256, height: COLORMAPS.length, data: buildLut(), format: 'rgba', type: 'uint8', min: 'nearest', mag: 'nearest', wrapS: 'clamp', wrapT: 'clamp' });
     const QUAD = [0, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1, 1];
     const quad = this.regl.buffer(QUAD);
-    this.draw = this.regl({
-      vert: VERT,
-      frag: FRAG,
-      attributes: { pos: { buffer: quad, size: 2 } },
-      uniforms: {
-        img: this.regl.prop<any, 'img'>('img'),
-        lut: this.lut,
-        lo: this.regl.prop<any, 'lo'>('lo'),
-        hi: this.regl.prop<any, 'hi'>('hi'),
-        row: this.regl.prop<any, 'row'>('row'),
-        rows: COLORMAPS.length,
-        decode: this.regl.prop<any, 'decode'>('decode'),
-      },
-      viewport: this.regl.prop<any, 'viewport'>('viewport'),
-      scissor: { enable: true, box: this.regl.prop<any, 'viewport'>('viewport') },
-      depth: { enable: false },
-      count: 6,
-    });
+    for (const dt of [DType.U8, DType.U16, DType.F32] as const) {
+      this.drawBy.set(dt, this.regl({
+        vert: VERT,
+        frag: frag(DECODE[dt]),
+        attributes: { pos: { buffer: quad, size: 2 } },
+        uniforms: {
+          img: this.regl.prop<any, 'img'>('img'),
+          lut: this.lut,
+          scale: this.regl.prop<any, 'scale'>('scale'),
+          bias: this.regl.prop<any, 'bias'>('bias'),
+          lutY: this.regl.prop<any, 'lutY'>('lutY'),
+        },
+        viewport: this.regl.prop<any, 'viewport'>('viewport'),
+        scissor: { enable: true, box: this.regl.prop<any, 'viewport'>('viewport') },
+        depth: { enable: false },
+        count: 6,
+      }));
+    }
     this.regl.on('lost', () => {
       this.lost = true;
       this.onContext(true);
@@ -157,7 +166,17 @@ export class GlDisplay {
       const vw = Math.max(1, Math.round(w));
       const vh = Math.max(1, Math.round(h));
       const vy = Math.round(H - (y + h));
-      this.draw({ img: t.tex, lo: tile.lo, hi: tile.hi, row: tile.cmapRow, decode: t.dtype === DType.U8 ? 0 : t.dtype === DType.U16 ? 1 : 2, viewport: { x: vx, y: vy, width: vw, height: vh } });
+      const p = this.props;
+      const span = Math.max(tile.hi - tile.lo, 1e-12);
+      p.img = t.tex;
+      p.scale = 1 / span;
+      p.bias = -tile.lo / span;
+      p.lutY = (tile.cmapRow + 0.5) / COLORMAPS.length;
+      p.viewport.x = vx;
+      p.viewport.y = vy;
+      p.viewport.width = vw;
+      p.viewport.height = vh;
+      this.drawBy.get(t.dtype)!(p);
       this.draws++;
     }
     this.regl._gl.flush();
