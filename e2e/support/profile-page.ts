@@ -113,7 +113,20 @@ async function main(): Promise<void> {
         gl.render(tiles);
         g.readPixels(0, 0, 1, 1, g.RGBA, g.UNSIGNED_BYTE, px); // forces the draw to complete
       }
-      return (performance.now() - t0) / 10;
+      const full = (performance.now() - t0) / 10;
+      const t1 = performance.now();
+      for (let i = 0; i < 10; i++) {
+        gl.render([]);
+        g.readPixels(0, 0, 1, 1, g.RGBA, g.UNSIGNED_BYTE, px);
+      }
+      const clearOnly = (performance.now() - t1) / 10;
+      const t2 = performance.now();
+      for (let i = 0; i < 10; i++) {
+        gl.render(tiles.slice(0, 1));
+        g.readPixels(0, 0, 1, 1, g.RGBA, g.UNSIGNED_BYTE, px);
+      }
+      const oneTile = (performance.now() - t2) / 10;
+      return [full, clearOnly, oneTile];
     });
     const hud = await page.evaluate(() => [...document.querySelectorAll('[data-role="lat"]')].slice(0, 3).map((e) => e.textContent));
     if (has('screenshot')) await page.screenshot({ path: arg('screenshot', 'test-results/profile.png') });
@@ -123,7 +136,7 @@ async function main(): Promise<void> {
       mainThreadBusyPct: +((d('TaskDuration') / (seconds * 1000)) * 100).toFixed(1),
       msPerFrame: { task: +(d('TaskDuration') / Math.max(1, frames)).toFixed(3), script: +(d('ScriptDuration') / Math.max(1, frames)).toFixed(3), layout: +(d('LayoutDuration') / Math.max(1, frames)).toFixed(3), style: +(d('RecalcStyleDuration') / Math.max(1, frames)).toFixed(3) },
       drawMsMean: +((s1.frameMsSum - s0.frameMsSum) / Math.max(1, draws)).toFixed(3),
-      drawFinishMs: +drawFinishMs.toFixed(2), canvas: await page.evaluate(() => { const c = document.querySelector('canvas')!; return `${c.width}x${c.height}`; }), profiledMs: Math.round(total), top, stamps, hud,
+      drawFinishMs: drawFinishMs.map((x: number) => +x.toFixed(2)), canvas: await page.evaluate(() => { const c = document.querySelector('canvas')!; return `${c.width}x${c.height}`; }), profiledMs: Math.round(total), top, stamps, hud,
     };
     console.log(JSON.stringify(out, null, has('pretty') ? 1 : 0));
   } finally {

@@ -141,6 +141,8 @@ describe('Engine source switch (replay in the live app)', () => {
       const last = <T>(name: BridgeEventName) => events.filter((e) => e.name === name).at(-1)?.data as T;
       expect(last<{ channel: number; lines: number; cascade: string }[]>('channels').map((c) => [c.channel, c.lines, c.cascade])).toEqual([[0, 16, 'light (16 lines)'], [1, 16, 'light (16 lines)']]);
       expect(last<{ source: string }>('state').source).toBe('replay sample.mcap');
+      // A page that (re)loads now asks engine.state: it must say replay too, not the live default.
+      expect((await h['engine.state']!({})).source).toBe('replay sample.mcap');
       expect((await h['cascade.get']!({ channel: 1 })).spec.name).toBe('light (16 lines)');
       expect(await h['channels.list']!({})).toHaveLength(2);
       // Edit a channel's cascade during replay, then ↻: the same frame comes again, reprocessed.
@@ -154,6 +156,7 @@ describe('Engine source switch (replay in the live app)', () => {
       notePids();
       expect(last<{ channel: number; lines: number; cascade: string }[]>('channels').map((c) => [c.channel, c.lines, c.cascade])).toEqual([[0, 600, 'light'], [1, 600, 'light'], [2, 600, 'light']]);
       expect(last<{ source: string }>('state').source).toBe('simulator');
+      expect((await h['engine.state']!({})).source).toBe('simulator');
       expect(last<unknown>('replay')).toBeNull();
     } finally {
       off();

@@ -83,7 +83,8 @@ export class EngineHost implements BridgeHost {
     };
 
     this.handlers = {
-      'engine.state': () => this.state,
+      // The source follows the engine (a replay switches it), so a reloaded page shows the truth.
+      'engine.state': () => ({ ...this.state, source: this.sourceLabel() }),
       'engine.clock': () => ({ monotonicNs: engine.native.monotonicNs() }),
       'channels.list': () => this.channels(),
       'health.get': () => engine.health(),
@@ -210,5 +211,13 @@ export class EngineHost implements BridgeHost {
     if (this.healthTimer) clearTimeout(this.healthTimer);
     this.healthTimer = null;
     this.listeners.clear();
+  }
+
+  /** 'simulator', or 'replay <file>' while a recording feeds the rings. */
+  private sourceLabel(): string {
+    const info = this.engine.info;
+    if (info.source !== 'replay') return this.state.source;
+    const path = info.replayPath ?? '';
+    return `replay ${path.slice(path.lastIndexOf('/') + 1)}`;
   }
 }

@@ -131,7 +131,7 @@ export class GlDisplay {
     if (!t || t.width !== slot.width || t.height !== slot.height || t.dtype !== slot.dtype) {
       t?.tex.destroy();
       const opts: createREGL.Texture2DOptions = { width: slot.width, height: slot.height, wrapS: 'clamp', wrapT: 'clamp' };
-      if (slot.dtype === DType.U8) Object.assign(opts, { format: 'luminance', type: 'uint8', min: 'linear', mag: 'linear' });
+      if (slot.dtype === DType.U8) Object.assign(opts, { format: 'luminance', type: 'uint8', min: 'nearest', mag: 'nearest' });
       else if (slot.dtype === DType.U16) Object.assign(opts, { format: 'luminance alpha', type: 'uint8', min: 'nearest', mag: 'nearest' });
       else Object.assign(opts, { format: 'luminance', type: 'float', min: 'nearest', mag: 'nearest' });
       t = { tex: this.regl.texture(opts), width: slot.width, height: slot.height, dtype: slot.dtype };
