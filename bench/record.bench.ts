@@ -149,8 +149,20 @@ async function paced(): Promise<Record<string, number>> {
   const dev = await device('paced', seconds);
   const path = join(dir, 'paced.mcap');
   const rec = await Recorder.start({ path, sources: dev.consumers, compression, pollMs: 2, acceptFramesFromNs: 1 });
+  // Why frames get lost, if they do: the recorder's queue full (disk behind) or the JS thread
+  // stalled longer than the 4-slot rings hold (133 ms at 30 fps).
+  let maxQueued = 0;
+  let maxStallMs = 0;
+  let lastTick = performance.now();
+  const probe = setInterval(() => {
+    const now = performance.now();
+    maxStallMs = Math.max(maxStallMs, now - lastTick - 10);
+    lastTick = now;
+    for (const c of rec.status().channels) maxQueued = Math.max(maxQueued, c.queued);
+  }, 10);
   const t0 = performance.now();
   await dev.run();
+  clearInterval(probe);
   rec.poll();
   const tPub = (performance.now() - t0) / 1e3;
   const fin = await rec.stop();
@@ -164,6 +176,9 @@ async function paced(): Promise<Record<string, number>> {
     offeredMBps: (published * frameMB) / tPub, recordedMBps: (fin.framesRecorded * frameMB) / tPub,
     fileMBpsInclStop: size / MB / dt, stopS: dt - tPub,
     framesPublished: published, framesRecorded: fin.framesRecorded, framesDropped: fin.framesDropped,
+    // The recorder's default queue: 512 MiB over 16 channels = 27 frames per channel.
+    maxQueuedFramesPerChannel: maxQueued, queueFramesPerChannel: Math.floor((512 << 20) / (CHANNELS * (64 + DEFAULT_LINES * DEFAULT_SAMPLES * 2))),
+    maxEventLoopStallMs: maxStallMs,
   };
 }
 
@@ -213,7 +228,12 @@ try {
   const runs: Record<(typeof variants)[number], Record<string, number>[]> = { ring: [], pass: [], off: [] };
   const ratio: Record<(typeof variants)[number], number[]> = { ring: [], pass: [], off: [] };
   for (let r = 0; r < rounds; r++) {
-    for (const v of variants) runs[v].push(await saturated(v, satSeconds));
+    // Rotate the order each round: the run right after a disk measurement (its 1 GiB file just
+    // deleted) tends to be slower, and that should not always hit the same variant.
+    for (let k = 0; k < variants.length; k++) {
+      const v = variants[(k + r) % variants.length];
+      runs[v].push(await saturated(v, satSeconds));
+    }
     disks.push(diskSpeed(diskBytes));
     const d = (disks[r] + disks[r + 1]) / 2;
     for (const v of variants) ratio[v].push(runs[v][r].recordedMBps / d);

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChannelHealth } from '../../../shared/health';
 import { useUi } from '../state/ui-store';
+import { DH, DISPLAY_HEADER_OFFSET, displayFrameBytes, Hop } from '../../../shared/display-frame';
+import { DType, newFrameHeader, writeFrameHeader } from '../../../shared/frame-header';
+import { ACK_STRIDE, AckField, AckState, type LatencyAckParams } from '../../../shared/latency';
+import { LatencyProbe } from '../latency/probe';
 import { DisplayController, DOWN_LATCH_MS } from './display-controller';
 
 const h = (state: ChannelHealth['state'], pid: number | null): ChannelHealth => ({ channel: 2, label: 'ch2', state, pid, fpsIn: 30, fpsOut: 30, skipped: 0, gaps: 0, cascadeMsP50: 1, cascadeMsP99: 1, lastFrameAgeMs: 0, restarts: 0, lastError: state === 'running' ? null : 'process killed by SIGKILL', cascade: 'light' });
@@ -40,5 +44,61 @@ describe('DisplayController process-outage latch', () => {
     expect(c.signalOf(2, t + 5).kind).toBe('live');
     health(h('running', 201));
     expect(c.signalOf(2, t + 6).kind).toBe('down');
+  });
+});
+
+describe('DisplayController stamps renderer hops through the latency probe (one clock sync)', () => {
+  let c: DisplayController;
+  const g = globalThis as unknown as Record<string, unknown>;
+  afterEach(() => {
+    c?.dispose();
+    delete g.requestAnimationFrame;
+    delete g.window;
+  });
+
+  it('every presented frame carries received and uploaded; a replaced frame is acked as dropped', () => {
+    const rafs: FrameRequestCallback[] = [];
+    g.requestAnimationFrame = (cb: FrameRequestCallback) => rafs.push(cb);
+    g.window = { devicePixelRatio: 1 };
+    useUi.getState().set({ connected: true, channels: [{ channel: 3, label: 'CH 3', fps: 30, lines: 2, samples: 4, enabled: true, cascade: 'x' }], focus: null, health: {}, frozen: {}, frozenAll: false });
+    c = new DisplayController();
+    // A fake GL (no WebGL under vitest): upload/render are counted, nothing is drawn.
+    const gl = { lost: false, uploads: 0, renders: [] as boolean[], upload() { this.uploads++; }, render(_t: unknown, full: boolean) { this.renders.push(full); }, destroy() {} };
+    Object.assign(c as unknown as Record<string, unknown>, { gl, canvas: { clientWidth: 10, clientHeight: 10, width: 10, height: 10, getBoundingClientRect: () => ({ left: 0, top: 0 }) } });
+    let t = 50e9;
+    const sync = { nowNs: () => t, offsetNs: () => 1e9, estimate: () => ({ offsetNs: 1e9, uncertaintyNs: 1e5, rttMinNs: 2e5, samples: 3 }), engineNowNs: () => t + 1e9 };
+    const acks: LatencyAckParams[] = [];
+    const probe = new LatencyProbe({ sync, send: (a) => { acks.push(a); }, presentAt: 'call' });
+    c.useLatency(sync, probe);
+    const mk = (seq: number) => {
+      const b = new Uint8Array(displayFrameBytes(4, 2, DType.U8));
+      writeFrameHeader(b, { ...newFrameHeader(), channel: 3, seq, tAcquiredNs: 1, lines: 2, samples: 4, dtype: DType.U8 });
+      const dv = new DataView(b.buffer);
+      dv.setUint32(DISPLAY_HEADER_OFFSET + DH.width, 4, true);
+      dv.setUint32(DISPLAY_HEADER_OFFSET + DH.height, 2, true);
+      dv.setUint16(DISPLAY_HEADER_OFFSET + DH.dtype, DType.U8, true);
+      return b;
+    };
+    c.onFrame({ channel: 3, bytes: mk(1), receivedAtMs: 0, droppedBefore: 0 });
+    t += 1e6;
+    c.onFrame({ channel: 3, bytes: mk(2), receivedAtMs: 1, droppedBefore: 0 }); // replaces seq 1 before upload
+    t += 1e6;
+    rafs.shift()!(0); // draw: uploads seq 2, presents it
+    expect(gl.uploads).toBe(1);
+    expect(gl.renders).toEqual([true]); // first draw: full
+    c.onFrame({ channel: 3, bytes: mk(3), receivedAtMs: 2, droppedBefore: 0 });
+    rafs.shift()!(0);
+    expect(gl.renders).toEqual([true, false]); // only the changed tile is drawn again
+    probe.flush();
+    const rows = acks.flatMap((a) => a.rows);
+    const byRow = Array.from({ length: rows.length / ACK_STRIDE }, (_, i) => rows.slice(i * ACK_STRIDE, (i + 1) * ACK_STRIDE));
+    expect(byRow.map((r) => [r[AckField.seq], r[AckField.state]])).toEqual([[1, AckState.RendererDropped], [2, AckState.Presented], [3, AckState.Presented]]);
+    for (const r of byRow.filter((x) => x[AckField.state] === AckState.Presented)) {
+      expect(r[AckField.stamps + Hop.Received]).toBeGreaterThan(50e9 + 1e9 - 1);
+      expect(r[AckField.stamps + Hop.Uploaded]).toBeGreaterThanOrEqual(r[AckField.stamps + Hop.Received]);
+      expect(r[AckField.stamps + Hop.Presented]).toBeGreaterThanOrEqual(r[AckField.stamps + Hop.Uploaded]);
+    }
+    expect(byRow[1][AckField.stamps + Hop.Uploaded] - byRow[1][AckField.stamps + Hop.Received]).toBe(1e6); // received at t+1 ms, uploaded at t+2 ms
+    expect(c.clock.offsetMs).toBe(1000);
   });
 });

@@ -24,6 +24,11 @@ interface TileView {
   overlayTitle: HTMLElement | null;
   overlayDetail: HTMLElement | null;
   lastSignal: string;
+  /** Image rect of the last draw (CSS px, canvas-relative): a move forces a full redraw. */
+  lx: number;
+  ly: number;
+  lw: number;
+  lh: number;
 }
 
 /**
@@ -67,6 +72,8 @@ export class DisplayController {
   private canvas: HTMLCanvasElement | null = null;
   private readonly tiles = new Map<number, TileView>();
   private rafPending = false;
+  /** Set by tileDraws when a tile's image rect moved since the last draw. */
+  private tileMoved = false;
   private redrawRequested = true;
   private watchdog: ReturnType<typeof setTimeout> | null = null;
   private lastHudAt = 0;
@@ -76,7 +83,7 @@ export class DisplayController {
   private readonly presented = new Set<PresentedListener>();
   private readonly justUploaded: ChannelSlot[] = [];
   /** Total frames drawn / rAF callbacks that drew (diagnostics, read by e2e). */
-  stats = { draws: 0, uploads: 0, rafs: 0, frameMsMax: 0, frameMsSum: 0, watchdogLateMsMax: 0 };
+  stats = { draws: 0, fullDraws: 0, uploads: 0, rafs: 0, frameMsMax: 0, frameMsSum: 0, watchdogLateMsMax: 0 };
   lastError: string | null = null;
 
   constructor() {
@@ -149,7 +156,7 @@ export class DisplayController {
       return;
     }
     const q = (r: string) => el.querySelector<HTMLElement>(`[data-role="${r}"]`);
-    this.tiles.set(channel, { el, image: q('image') ?? el, fps: q('fps'), lat: q('lat'), drops: q('drops'), overlay: q('overlay'), overlayTitle: q('overlay-title'), overlayDetail: q('overlay-detail'), lastSignal: '' });
+    this.tiles.set(channel, { el, image: q('image') ?? el, fps: q('fps'), lat: q('lat'), drops: q('drops'), overlay: q('overlay'), overlayTitle: q('overlay-title'), overlayDetail: q('overlay-detail'), lastSignal: '', lx: NaN, ly: NaN, lw: NaN, lh: NaN });
     this.requestRedraw();
     this.onWatchdog();
   }
@@ -194,7 +201,8 @@ export class DisplayController {
     if (!gl || gl.lost || !this.canvas) return;
     const ui = this.ui;
     const visible = visibleChannels(ui);
-    let changed = this.redrawRequested;
+    let full = this.redrawRequested;
+    let changed = full;
     this.redrawRequested = false;
     this.justUploaded.length = 0;
     for (const ch of visible) {
@@ -221,9 +229,15 @@ export class DisplayController {
       changed = true;
     }
     if (!changed) return;
-    this.resizeCanvas();
-    gl.render(this.tileDraws(ui, visible));
+    if (this.resizeCanvas()) full = true;
+    // Only tiles with a new texture are drawn again, unless the view changed (layout, W/L, colormap…).
+    this.tileMoved = false;
+    const draws = this.tileDraws(ui, visible);
+    if (this.tileMoved) full = true;
+    gl.render(draws, full);
+    for (const s of this.store.all()) s.dirty = false;
     this.stats.draws++;
+    if (full) this.stats.fullDraws++;
     // HUD latency: acquisition → draw issued, on the engine clock through the shared sync.
     const offNs = this.sync ? this.sync.offsetNs() : NaN;
     const engineNowMs = Number.isNaN(offNs) ? NaN : performance.now() + offNs / 1e6;
@@ -235,15 +249,16 @@ export class DisplayController {
     }
   }
 
-  private resizeCanvas(): void {
+  /** Match the backing store to the canvas' CSS size; true when it changed (the buffer is then cleared). */
+  private resizeCanvas(): boolean {
     const c = this.canvas!;
     const dpr = window.devicePixelRatio || 1;
     const w = Math.max(1, Math.round(c.clientWidth * dpr));
     const h = Math.max(1, Math.round(c.clientHeight * dpr));
-    if (c.width !== w || c.height !== h) {
-      c.width = w;
-      c.height = h;
-    }
+    if (c.width === w && c.height === h) return false;
+    c.width = w;
+    c.height = h;
+    return true;
   }
 
   private tileDraws(ui: UiState, visible: number[]): TileDraw[] {
@@ -255,7 +270,16 @@ export class DisplayController {
       const s = this.store.slot(ch);
       const r = view.image.getBoundingClientRect();
       const [lo, hi] = effectiveRange(ui.wlByChannel[ch], ui.wlGlobal, s.dtype, s.vmin, s.vmax);
-      out.push({ channel: ch, x: r.left - cr.left, y: r.top - cr.top, w: r.width, h: r.height, lo, hi, cmapRow: colormapRow(ui.colormapByChannel[ch] ?? ui.colormap) });
+      const x = r.left - cr.left;
+      const y = r.top - cr.top;
+      if (x !== view.lx || y !== view.ly || r.width !== view.lw || r.height !== view.lh) {
+        this.tileMoved = true;
+        view.lx = x;
+        view.ly = y;
+        view.lw = r.width;
+        view.lh = r.height;
+      }
+      out.push({ channel: ch, x, y, w: r.width, h: r.height, lo, hi, cmapRow: colormapRow(ui.colormapByChannel[ch] ?? ui.colormap), dirty: s.dirty });
     }
     return out;
   }
@@ -405,7 +429,7 @@ export class DisplayController {
     const view = this.tiles.get(ch);
     if (!gl || gl.lost || !this.canvas || !view) return null;
     this.resizeCanvas();
-    gl.render(this.tileDraws(this.ui, visibleChannels(this.ui)));
+    gl.render(this.tileDraws(this.ui, visibleChannels(this.ui)), true);
     const cr = this.canvas.getBoundingClientRect();
     const r = view.image.getBoundingClientRect();
     return gl.read(r.left - cr.left, r.top - cr.top, r.width, r.height);
