@@ -128,7 +128,7 @@ async function main(): Promise<void> {
       const oneTile = (performance.now() - t2) / 10;
       return [full, clearOnly, oneTile];
     });
-    const hud = await page.evaluate(() => [...document.querySelectorAll('[data-role="lat"]')].slice(0, 3).map((e) => e.textContent));
+    const hud = await page.evaluate(() => Array.from(document.querySelectorAll('[data-role="lat"]')).slice(0, 3).map((e) => e.textContent));
     if (has('screenshot')) await page.screenshot({ path: arg('screenshot', 'test-results/profile.png') });
     const out = {
       channels, seconds, frame: `${arg('w', '256')}x${arg('h', '160')} ${arg('dtype', 'u8')}`, renderer,
