@@ -110,6 +110,9 @@ test('replay panel: the sample recording replaces the live channels, tiles updat
   await step(3);
   await step(4);
   await expect.poll(async () => (await tilePixels(page, 0)).hash, { timeout: 10_000 }).not.toBe(a.hash);
+  // Paused replay: not live, and said so for what it is (not a lost signal).
+  await expect(page.getByTestId('tile-0')).toContainText('REPLAY PAUSED — not live', { timeout: 5_000 });
+  await expect(page.getByTestId('tile-0')).not.toContainText('NO SIGNAL');
   await shot(page, 'web-replay-sample');
   await page.getByRole('button', { name: '✕ live' }).click();
   await expect(page.getByTestId('timeline')).toBeHidden({ timeout: 20_000 });

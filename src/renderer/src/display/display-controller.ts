@@ -9,7 +9,7 @@ import { isFrozen, useUi, visibleChannels, type UiState } from '../state/ui-stor
 import { colormapRow } from './colormaps';
 import { acquiredMs, FrameStore, type ChannelSlot } from './frame-store';
 import { GlDisplay, type TileDraw } from './gl-display';
-import { formatAge, nominalPeriodMs, STALE_PERIODS, tileSignal, type TileSignal } from './staleness';
+import { formatAge, heldReason, nominalPeriodMs, STALE_PERIODS, tileSignal, type TileSignal } from './staleness';
 import { effectiveRange } from './window-level';
 
 /** DOM nodes of one tile that the controller writes (found once by data-role). */
@@ -321,7 +321,8 @@ export class DisplayController {
   signalOf(ch: number, now: number): TileSignal {
     const s = this.store.has(ch) ? this.store.slot(ch) : null;
     const h: ChannelHealth | undefined = this.ui.health[ch];
-    const sig = tileSignal(now, s ? s.lastArrivalMs : -1, this.periodOf(ch), h, this.ui.connected);
+    const held = heldReason(this.ui.engine?.paused ?? false, this.ui.replayState);
+    const sig = tileSignal(now, s ? s.lastArrivalMs : -1, this.periodOf(ch), h, this.ui.connected, held);
     const down = this.downSince.get(ch);
     if (down && sig.kind !== 'disconnected') {
       const recovered = now - down.at >= DOWN_LATCH_MS && s !== null && s.lastArrivalMs > down.at && h?.state === 'running';
@@ -398,6 +399,11 @@ export class DisplayController {
         key = 'stale';
         title = 'STALE — NO SIGNAL';
         detail = `last frame ${formatAge(sig.ageMs)} ago`;
+        break;
+      case 'held':
+        key = 'held';
+        title = `${sig.reason} — not live`;
+        detail = `frame shown is ${formatAge(sig.ageMs)} old`;
         break;
       case 'down':
         key = 'down';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChannelHealth } from '../../../shared/health';
-import { formatAge, nominalPeriodMs, tileSignal } from './staleness';
+import { formatAge, heldReason, nominalPeriodMs, tileSignal } from './staleness';
 
 const h = (state: ChannelHealth['state']): ChannelHealth => ({ channel: 0, label: 'ch0', state, pid: 1, fpsIn: 30, fpsOut: 30, skipped: 0, gaps: 0, cascadeMsP50: 1, cascadeMsP99: 1, lastFrameAgeMs: 0, restarts: 0, lastError: state === 'down' ? 'killed' : null, cascade: 'light' });
 
@@ -17,6 +17,19 @@ describe('tileSignal', () => {
     expect(tileSignal(1001, 1000, 33.3, h('down'), true)).toEqual({ kind: 'down', state: 'down', error: 'killed' });
     expect(tileSignal(1001, 1000, 33.3, h('restarting'), true).kind).toBe('down');
     expect(tileSignal(1001, 1000, 33.3, h('running'), false).kind).toBe('disconnected');
+  });
+  it('a paused source is "not live" with its reason, never live and never a lost signal', () => {
+    const p30 = nominalPeriodMs(30);
+    expect(tileSignal(1099, 1000, p30, h('running'), true, 'DEVICE PAUSED').kind).toBe('live'); // still fresh
+    expect(tileSignal(1500, 1000, p30, h('running'), true, 'REPLAY PAUSED')).toEqual({ kind: 'held', reason: 'REPLAY PAUSED', ageMs: 500 });
+    // faults still win over a pause
+    expect(tileSignal(1500, 1000, p30, h('down'), true, 'DEVICE PAUSED').kind).toBe('down');
+    expect(tileSignal(1500, 1000, p30, h('running'), false, 'DEVICE PAUSED').kind).toBe('disconnected');
+    expect(heldReason(false, null)).toBeNull();
+    expect(heldReason(false, 'playing')).toBeNull();
+    expect(heldReason(true, null)).toBe('DEVICE PAUSED');
+    expect(heldReason(false, 'paused')).toBe('REPLAY PAUSED');
+    expect(heldReason(false, 'ended')).toBe('REPLAY ENDED');
   });
   it('formats ages readably', () => {
     expect(formatAge(430)).toBe('0.43 s');

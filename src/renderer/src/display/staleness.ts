@@ -11,6 +11,8 @@ export type TileSignal =
   | { kind: 'live' }
   | { kind: 'waiting' } // no frame yet
   | { kind: 'stale'; ageMs: number }
+  /** No new frame because the user paused the source (device or replay): not live, but no fault. */
+  | { kind: 'held'; reason: string; ageMs: number }
   | { kind: 'down'; state: string; error: string | null }
   | { kind: 'disconnected' };
 
@@ -18,14 +20,27 @@ export type TileSignal =
  * @param lastArrivalMs page time of the newest frame (-1: none yet)
  * @param periodMs the channel's frame period (nominal, or as delivered: `ChannelSlot.periodMs`)
  */
-export function tileSignal(nowMs: number, lastArrivalMs: number, periodMs: number, health: ChannelHealth | undefined, connected: boolean): TileSignal {
+export function tileSignal(nowMs: number, lastArrivalMs: number, periodMs: number, health: ChannelHealth | undefined, connected: boolean, heldReason: string | null = null): TileSignal {
   if (!connected) return { kind: 'disconnected' };
   if (health && (health.state === 'down' || health.state === 'restarting' || health.state === 'stopped')) {
     return { kind: 'down', state: health.state, error: health.lastError };
   }
   if (lastArrivalMs < 0) return { kind: 'waiting' };
   const age = nowMs - lastArrivalMs;
-  return age > STALE_PERIODS * periodMs ? { kind: 'stale', ageMs: age } : { kind: 'live' };
+  if (age <= STALE_PERIODS * periodMs) return { kind: 'live' };
+  // A paused source still must not look live, but calling it a lost signal would be a lie too.
+  return heldReason ? { kind: 'held', reason: heldReason, ageMs: age } : { kind: 'stale', ageMs: age };
+}
+
+/**
+ * Why no frames come although nothing failed: the device or the replay was paused by the user.
+ * Null while the source is meant to be producing.
+ */
+export function heldReason(devicePaused: boolean, replayState: string | null): string | null {
+  if (replayState === 'paused') return 'REPLAY PAUSED';
+  if (replayState === 'ended') return 'REPLAY ENDED';
+  if (devicePaused) return 'DEVICE PAUSED';
+  return null;
 }
 
 /** Nominal frame period of a channel, ms. */

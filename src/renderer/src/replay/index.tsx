@@ -12,6 +12,7 @@ import { formatBytes } from './format';
 import { RecordingIndicator } from './RecordingIndicator';
 import { Timeline } from './Timeline';
 import './replay.css';
+import { useUi } from '../state/ui-store';
 
 export { RecordingIndicator } from './RecordingIndicator';
 export { Timeline } from './Timeline';
@@ -33,6 +34,8 @@ export function useRecordReplay(bridge: SpeculaBridge): { rec: RecorderStatus | 
     const offRep = bridge.on('replay', (s) => setReplay(s));
     return () => { alive = false; offRec(); offRep(); };
   }, [bridge]);
+  // The tiles need the play state too: a paused replay is "not live", not a lost signal.
+  useEffect(() => { useUi.getState().set({ replayState: replay ? replay.state : null }); }, [replay?.state, replay === null]);
   return { rec, replay, setReplay, setRec };
 }
 

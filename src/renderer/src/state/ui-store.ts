@@ -26,6 +26,8 @@ export interface UiState {
   frozen: Record<number, boolean>;
   panel: 'none' | 'cascade' | 'latency' | 'replay';
   contextLost: boolean;
+  /** Play state of the open replay ('playing', 'paused', 'ended'…), null when the source is live. */
+  replayState: string | null;
   /** Overall display latency p99 (ms, renderer-measured), refreshed a few times a second. */
   latencyP99: number | null;
   budgetMs: number;
@@ -38,6 +40,7 @@ export interface UiState {
 export const useUi = create<UiState>((set, get) => ({
   channels: [],
   health: {},
+  replayState: null,
   engine: null,
   connected: false,
   connectionReason: null,
