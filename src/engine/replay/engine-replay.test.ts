@@ -90,6 +90,7 @@ describe('Engine source switch (replay in the live app)', () => {
     const a2 = await refreshWith(stored);
     expect(ctl.ringSeq(0)).toBe(s0 + 7);
     expect(Buffer.from(b).equals(Buffer.from(a1))).toBe(false);
+    { let d = 0; for (let i = 0; i < a1.length; i++) if (a1[i] !== a2[i]) d++; if (d) console.log('DIFF', d, 'of', a1.length, a1.length === a2.length); }
     expect(Buffer.from(a2).equals(Buffer.from(a1)), 'same frame + same cascade → same pixels').toBe(true);
 
     // --- play a little: frames flow at the recorded rate.
