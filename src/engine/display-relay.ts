@@ -10,7 +10,8 @@
  * frame is not read and counted in `dropped`: the output ring keeps only the newest frame, so a slow
  * consumer sees fresh frames, never a backlog.
  */
-import { FH, FRAME_HEADER_BYTES } from '../shared/frame-header';
+import { DH, DISPLAY_HEADER_OFFSET, displayFrameBytes } from '../shared/display-frame';
+import { DType, FH, FRAME_HEADER_BYTES } from '../shared/frame-header';
 import { READ_INFO_LENGTH, ReadInfo, ReadStatus, type NativeModule, type RingConsumer } from '../native/api';
 
 /** A display frame on loan (layout: src/shared/display-frame.ts). */
@@ -34,8 +35,11 @@ class PooledBuffer implements DisplayFrameLease {
   relaySkipped = 0;
   /** What the ring slot holds: the frame plus zero padding to whole ring rows. */
   readonly slot: Uint8Array;
-  /** The display frame itself (a view made once, so delivering allocates nothing). */
-  readonly bytes: Uint8Array;
+  /**
+   * The display frame itself: a view remade only when the frame size changes (a new cascade), so
+   * delivering allocates nothing in the steady state.
+   */
+  bytes: Uint8Array;
   readonly view: DataView;
   constructor(
     readonly channel: number,
@@ -141,6 +145,20 @@ export class DisplayRelay {
     // The output ring numbers display frames 1, 2, 3… so its read gap is the number of display
     // frames superseded before we read; the input sequence is in the frame's own header.
     buf.seq = buf.view.getUint32(FH.seq + 4, true) * 4294967296 + buf.view.getUint32(FH.seq, true);
+    // The frame's size comes from its own display header, never from the channel's last known
+    // configuration: right after a reconfigure, a notice processed late can find a frame of the new
+    // cascade in the ring while `c.bytes` still describes the old one (or the other way round).
+    const dt = buf.view.getUint16(DISPLAY_HEADER_OFFSET + DH.dtype, true);
+    const n = dt === DType.U8 || dt === DType.F32 || dt === DType.U16 || dt === DType.F64
+      ? displayFrameBytes(buf.view.getUint32(DISPLAY_HEADER_OFFSET + DH.width, true), buf.view.getUint32(DISPLAY_HEADER_OFFSET + DH.height, true), dt)
+      : Infinity;
+    if (n > buf.slot.byteLength) {
+      c.free.push(buf);
+      c.dropped++;
+      console.error(`display relay ch${channel}: display header (dtype ${dt}) gives ${n} bytes, output slot holds ${buf.slot.byteLength}; frame dropped`);
+      return;
+    }
+    if (buf.bytes.byteLength !== n) buf.bytes = buf.slot.subarray(0, n);
     const outSeq = c.info[ReadInfo.seq];
     buf.relaySkipped = c.lastSeq ? Math.max(0, outSeq - c.lastSeq - 1) : 0;
     c.coalesced += buf.relaySkipped;
