@@ -18,7 +18,7 @@ export { RecordingIndicator } from './RecordingIndicator';
 export { Timeline } from './Timeline';
 
 function message(e: unknown): string {
-  if ((e as { code?: string })?.code === 'unknown-method') return 'record / replay is not available in this engine build';
+  if ((e as { code?: string })?.code === 'unknown-method') return 'this server offers no recording or replay (e.g. a latency check run)';
   return e instanceof Error ? e.message : String(e);
 }
 
