@@ -5,19 +5,9 @@
  */
 import type { BrowserWindowConstructorOptions, IpcMainInvokeEvent, Session, WebContents } from 'electron';
 
-/** CSP of the app page (also a meta tag in index.html). 'unsafe-eval' is for regl's compiled draw commands. */
-export const APP_CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'unsafe-eval'",
-  "worker-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The page's CSP, defined once in src/shared/csp.ts (also a meta tag in index.html). */
+import { APP_CSP } from '../shared/csp';
+export { APP_CSP };
 
 export function secureWebPreferences(preloadPath: string): NonNullable<BrowserWindowConstructorOptions['webPreferences']> {
   return {

@@ -2,6 +2,7 @@
  * Serves the built renderer (`out/renderer`) read-only: no directory listing, no path escaping the
  * root, a strict Content-Security-Policy on every response.
  */
+import { APP_CSP } from '../../shared/csp';
 import { createReadStream, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
@@ -19,23 +20,8 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-/**
- * CSP of the workbench page: only our own scripts, workers and sockets; no inline script, no frames.
- * 'unsafe-eval' is there for regl only: it compiles its draw commands with `new Function` (no
- * script from anywhere but 'self' can run; no inline script is allowed).
- */
-export const WEB_CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'unsafe-eval'",
-  "worker-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+/** The page's CSP as an HTTP header: the one of src/shared/csp.ts, as in Electron. */
+export const WEB_CSP = APP_CSP;
 
 export function securityHeaders(res: ServerResponse): void {
   res.setHeader('Content-Security-Policy', WEB_CSP);
