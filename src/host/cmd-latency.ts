@@ -9,8 +9,7 @@
  * exceeded, frames lost without being counted, nothing measured) or 2 (bad arguments / setup).
  */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { BridgeHandlers, ChannelInfo, EngineState } from '../shared/bridge';
 import type { LatencyReport, LatencyRunConfig } from '../shared/latency';
 import { latencyHandlers } from '../engine/latency/bridge-handlers';
@@ -19,6 +18,8 @@ import { FakeSource } from '../engine/latency/fake-source';
 import { buildReport, formatSummary, machineInfo, writeReport } from '../engine/latency/report';
 import { LatencyService } from '../engine/latency/service';
 import type { BridgeHost, FrameLease } from './server/bridge-host';
+import { findBuiltRenderer } from './server/renderer-dir';
+import { parseNumberFlag } from './server/serve-args';
 
 export const LATENCY_USAGE = `usage: specula latency [options]
 
@@ -77,13 +78,7 @@ export function parseLatencyArgs(argv: string[]): LatencyOptions {
     source: 'sim', processor: null, renderer: null, chromium: '/usr/bin/chromium', headed: false, screenshot: false, startupS: 90,
     test: { driverOffsetMs: 0, relayDelayMs: 0, cascadeMs: 0, rendererSkewMs: 0 }, delayChannels: null, help: false,
   };
-  const num = (flag: string, v: string | undefined, min: number, max: number, int = false) => {
-    const n = Number(v);
-    if (v === undefined || v === '' || !Number.isFinite(n) || n < min || n > max || (int && !Number.isInteger(n))) {
-      throw new RangeError(`${flag} must be ${int ? 'an integer' : 'a number'} in ${min}..${max}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
-    }
-    return n;
-  };
+  const num = parseNumberFlag;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const eq = a.indexOf('=');
@@ -147,19 +142,10 @@ export function parseLatencyArgs(argv: string[]): LatencyOptions {
   return o;
 }
 
-/** The built renderer: `--renderer`, else out/renderer of this checkout (walking up from here), else ./out/renderer. */
+/** The built renderer: `--renderer` (when it holds an index.html), else the one `findBuiltRenderer` finds. */
 function findRenderer(given: string | null): string | null {
   if (given) return existsSync(join(resolve(given), 'index.html')) ? resolve(given) : null;
-  let d = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const p = join(d, 'out', 'renderer');
-    if (existsSync(join(p, 'index.html'))) return p;
-    const up = dirname(d);
-    if (up === d) break;
-    d = up;
-  }
-  const cwd = resolve('out', 'renderer');
-  return existsSync(join(cwd, 'index.html')) ? cwd : null;
+  return findBuiltRenderer();
 }
 
 /** What the run needs from a frame source: a BridgeHost plus how to stop it. */

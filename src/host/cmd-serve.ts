@@ -4,30 +4,18 @@
  * access token. See docs/ui.md for the API.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { Engine } from '../engine/engine';
 import { latencyHandlers } from '../engine/latency/bridge-handlers';
 import { LatencyService } from '../engine/latency/service';
 import { attachRecordReplay } from '../engine/replay/attach';
 import { EngineHost } from './server/engine-host';
+import { findBuiltRenderer } from './server/renderer-dir';
 import { findPresetDir, loadCascadeArg } from './server/presets';
 import { isLoopback, parseServeArgs, SERVE_USAGE } from './server/serve-args';
 import { newToken } from './server/token';
 import { startWebServer } from './server/web-server';
 
-function findRenderer(): string | null {
-  let d = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const p = join(d, 'out', 'renderer');
-    if (existsSync(join(p, 'index.html'))) return p;
-    const up = dirname(d);
-    if (up === d) break;
-    d = up;
-  }
-  const cwd = resolve('out', 'renderer');
-  return existsSync(join(cwd, 'index.html')) ? cwd : null;
-}
 
 export async function main(argv: string[]): Promise<number> {
   let opts;
@@ -49,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`specula serve: --cascade ${opts.cascade}: ${e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
-  const root = opts.renderer ? resolve(opts.renderer) : findRenderer();
+  const root = opts.renderer ? resolve(opts.renderer) : findBuiltRenderer();
   if (!root || !existsSync(join(root, 'index.html'))) {
     console.error('specula serve: the renderer is not built (no out/renderer/index.html): run `npm run build` first');
     return 2;

@@ -29,15 +29,18 @@ options:
   --processor ts|fast cascade implementation in the workers (default: the engine's)
   --test-hooks        allow test-only fault injection in workers`;
 
+/** A numeric flag value in min..max (an integer when `int`), or a RangeError naming the flag. */
+export function parseNumberFlag(flag: string, v: string | undefined, min: number, max: number, int = false): number {
+  const n = Number(v);
+  if (v === undefined || v === '' || !Number.isFinite(n) || n < min || n > max || (int && !Number.isInteger(n))) {
+    throw new RangeError(`${flag} must be ${int ? 'an integer' : 'a number'} in ${min}..${max}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+  }
+  return n;
+}
+
 export function parseServeArgs(argv: string[]): ServeOptions {
   const o: ServeOptions = { host: '127.0.0.1', port: 0, channels: 4, fps: 30, cascade: 'light', budgetMs: 100, renderer: null, processor: null, testHooks: false, help: false };
-  const num = (flag: string, v: string | undefined, min: number, max: number, int: boolean) => {
-    const n = Number(v);
-    if (v === undefined || v === '' || !Number.isFinite(n) || n < min || n > max || (int && !Number.isInteger(n))) {
-      throw new RangeError(`${flag} must be ${int ? 'an integer' : 'a number'} in ${min}..${max}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
-    }
-    return n;
-  };
+  const num = parseNumberFlag;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const eq = a.indexOf('=');
