@@ -51,7 +51,15 @@ const role = argv[argv.indexOf('--role') + 1];
 if (argv.includes('--role')) {
   const args = JSON.parse(argv[argv.indexOf('--args') + 1]);
   const rl = createInterface({ input: process.stdin });
-  if (role === 'lossless-producer') {
+  if (role === 'lossless-producer-zc') {
+    // Zero-copy producer: native, writes each payload in place in the slot (like a DMA engine).
+    console.log('ready');
+    rl.once('line', () => {
+      const published = n.fillPublishLossless(args.name, LINES, SAMPLES, args.slots, args.ms / 1000);
+      console.log(JSON.stringify({ published }));
+      process.exit(0);
+    });
+  } else if (role === 'lossless-producer') {
     const p = n.createRing({ name: args.name, channel: 0, lines: LINES, samples: SAMPLES, dtype: 2, slots: args.slots, lossless: true, losslessTimeoutMs: 2000 });
     const frame = new Uint16Array(LINES * SAMPLES).map((_, i) => i * 7);
     console.log('ready');
@@ -66,13 +74,14 @@ if (argv.includes('--role')) {
       process.exit(0);
     });
   } else if (role === 'sim') {
+    // args.realtime undefined = the default policy (SCHED_FIFO when permitted), false = opted out.
     const d = n.createSimDevice({ prefix: args.prefix, channels: args.channels, fps: args.fps, reference: false, copy: args.copy, realtime: args.realtime, slots: 4 });
     if (args.forward) forwardOverSocket(args);
     console.log('ready');
     rl.once('line', () => {
       d.start();
       rl.once('line', () => {
-        console.log(JSON.stringify({ stats: d.stats() }));
+        console.log(JSON.stringify({ stats: d.stats(), realtime: d.realtime, realtimeState: d.realtimeState }));
         d.close();
         process.exit(0);
       });
@@ -141,16 +150,33 @@ function memcpyBench(seconds) {
   return { hotGBps: round(measure(1), 2), ringSizedGBps: round(measure(16), 2), frameBytes: BYTES };
 }
 
-async function losslessBench(seconds) {
-  const name = `/specula-bench-${process.pid}-lossless`;
+/**
+ * `zeroCopy`: the producer writes each frame in place in the slot (native, store-only, like a driver
+ * whose DMA lands in the slot) instead of publishing a copy of a JS buffer.
+ */
+async function losslessBench(seconds, zeroCopy = false) {
+  const name = `/specula-bench-${process.pid}-lossless${zeroCopy ? '-zc' : ''}`;
   const slots = 8;
-  const prod = startChild('lossless-producer', { name, slots, ms: Math.round(seconds * 1000) });
+  const prod = startChild(zeroCopy ? 'lossless-producer-zc' : 'lossless-producer', { name, slots, ms: Math.round(seconds * 1000) });
   if ((await prod.line()) !== 'ready') throw new Error('lossless producer failed to start');
-  const c = n.openRing(name);
+  let c;
+  if (zeroCopy) {
+    prod.send('go'); // the native producer creates the ring and starts; lossless flow control holds it
+    for (let k = 0; !c; k++) {
+      try {
+        c = n.openRing(name);
+      } catch (e) {
+        if (k > 2000) throw e;
+        await sleep(1);
+      }
+    }
+  } else {
+    c = n.openRing(name);
+  }
   const hdr = new Uint8Array(64);
   const pay = new Uint8Array(c.payloadBytes);
   const info = new Float64Array(8);
-  prod.send('go');
+  if (!zeroCopy) prod.send('go');
   let frames = 0;
   let gaps = 0;
   let overruns = 0;
@@ -189,18 +215,30 @@ async function losslessBench(seconds) {
     framesPerSec: round((frames - 1) / secs, 0),
     lossless: gaps === 0 && overruns === 0 && first === 1 && last === done.published && frames === done.published,
     slots,
+    producer: zeroCopy ? 'native, writes each frame in place in the slot (DMA-like, zero-copy)' : 'JS, publish() copies a 1.2 MB frame into the slot',
   };
 }
 
-async function latencyBench(seconds, copy, realtime) {
+/**
+ * `realtime` undefined: the production default (real-time when permitted); false: opted out.
+ * `stream`: consume with RingConsumer.stream (the waiter thread copies each frame as it is
+ * published, JS or not) instead of one waitRead per frame.
+ */
+async function latencyBench(seconds, copy, realtime, stream = false) {
   const channels = 16;
   const fps = 30;
-  const prefix = `specula-bench-${process.pid}-${copy ? 'copy' : 'zc'}${realtime ? '-rt' : ''}`;
+  const prefix = `specula-bench-${process.pid}-${copy ? 'copy' : 'zc'}${realtime === false ? '-nort' : ''}${stream ? '-st' : ''}`;
   const sim = startChild('sim', { prefix, channels, fps, copy, realtime });
   if ((await sim.line()) !== 'ready') throw new Error('sim failed to start');
   const cap = Math.ceil(seconds * fps * channels * 1.2) + 100;
   const handoff = new Float64Array(cap);
   const toJs = new Float64Array(cap);
+  // Hand-off of the frames whose wait was armed (JS had called waitRead again) before the frame was
+  // acquired: what the ring and its waiter thread deliver when the consumer is ready. A frame that
+  // arrives while JS has not re-armed yet waits in the ring for the JS thread, whatever the waiter
+  // thread's priority (waitRead is one-shot), so its hand-off includes the JS thread's lateness.
+  const handoffArmed = new Float64Array(cap);
+  let countArmed = 0;
   let count = 0;
   let gaps = 0;
   let warm = true;
@@ -211,21 +249,43 @@ async function latencyBench(seconds, copy, realtime) {
     const pay = new Uint16Array(LINES * SAMPLES);
     const info = new Float64Array(8);
     let stopped = false;
+    let armedAt = 0;
     const onFrame = (st) => {
       if (st === 1) {
         const tJs = n.monotonicNs();
         if (!warm && count < cap) {
           handoff[count] = info[5] - info[6];
           toJs[count] = tJs - info[6];
+          if (armedAt < info[6]) handoffArmed[countArmed++] = info[5] - info[6];
           gaps += info[1];
           count++;
         }
       }
       if (st === 1 || st === -1) {
-        if (!stopped) c.waitRead(hdr, pay, info, 1000, onFrame);
+        if (!stopped) {
+          armedAt = n.monotonicNs();
+          c.waitRead(hdr, pay, info, 1000, onFrame);
+        }
       }
     };
+    if (stream) {
+      const sets = [0, 1, 2].map(() => ({ header: new Uint8Array(64), payload: new Uint16Array(LINES * SAMPLES), info: new Float64Array(8) }));
+      const onStream = (st, idx) => {
+        if (st !== 1 || warm || count >= cap) return;
+        const inf = sets[idx].info;
+        const tJs = n.monotonicNs();
+        handoff[count] = inf[5] - inf[6];
+        toJs[count] = tJs - inf[6];
+        handoffArmed[countArmed++] = inf[5] - inf[6]; // a stream is always armed
+        gaps += inf[1];
+        count++;
+      };
+      consumers.push({ c, stop: () => c.stopStream() });
+      c.stream(sets, 1000, onStream);
+      continue;
+    }
     consumers.push({ c, stop: () => (stopped = true) });
+    armedAt = n.monotonicNs();
     c.waitRead(hdr, pay, info, 1000, onFrame);
   }
   sim.send('start');
@@ -241,14 +301,20 @@ async function latencyBench(seconds, copy, realtime) {
   const stats = JSON.parse(await sim.line());
   await sim.exited;
   await sleep(50);
-  const realtimeApplied = consumers.every((x) => x.c.realtime);
+  const consumersRt = consumers.every((x) => x.c.realtime);
+  const consumerStates = [...new Set(consumers.map((x) => x.c.realtimeState))];
   for (const x of consumers) x.c.close();
   const h = Array.from(handoff.subarray(0, count)).sort((a, b) => a - b);
   const j = Array.from(toJs.subarray(0, count)).sort((a, b) => a - b);
+  const ha = Array.from(handoffArmed.subarray(0, countArmed)).sort((a, b) => a - b);
   const q = (a, p) => round(a[Math.min(a.length - 1, Math.floor(p * a.length))] / 1e6, 3);
   return {
     producer: copy ? 'sim device, copying emit (render to staging, then copy into the slot)' : 'sim device, zero-copy (render into the ring slot)',
-    realtimeThreads: realtime ? (realtimeApplied ? 'SCHED_FIFO applied' : 'requested, not permitted') : false,
+    consumer: stream ? 'RingConsumer.stream (continuous, 3 buffer sets)' : 'RingConsumer.waitRead per frame',
+    realtimeOption: realtime === undefined ? 'default' : realtime,
+    // Whether the device thread and all 16 waiter threads actually ran as SCHED_FIFO.
+    realtimeInEffect: stats.realtime === true && consumersRt,
+    realtimeState: { device: stats.realtimeState, consumers: consumerStates.join('; ') },
     channels,
     fps,
     frameBytes: BYTES,
@@ -257,6 +323,10 @@ async function latencyBench(seconds, copy, realtime) {
     consumerGaps: gaps,
     handoffMs: { p50: q(h, 0.5), p99: q(h, 0.99), max: count ? round(h[count - 1] / 1e6, 3) : null },
     toJsCallbackMs: { p50: q(j, 0.5), p99: q(j, 0.99), max: count ? round(j[count - 1] / 1e6, 3) : null },
+    // Share of frames published before JS had re-armed its wait (the JS thread was late), and the
+    // hand-off of the others (wait armed in time: futex wake + waiter thread + copy).
+    armedLateFraction: count ? round(1 - countArmed / count, 4) : null,
+    handoffArmedInTimeMs: { p50: q(ha, 0.5), p99: q(ha, 0.99), max: countArmed ? round(ha[countArmed - 1] / 1e6, 3) : null },
     consumerCpuPct: round(((cpu.user + cpu.system) / 1e6 / wall) * 100, 1),
     published: stats.stats.reduce((s, x) => s + x.published, 0),
   };
@@ -292,7 +362,7 @@ async function socketPeerBench(seconds) {
     });
   });
   await new Promise((r) => server.listen(path, r));
-  const sim = startChild('sim', { prefix, channels, fps, copy: false, realtime: false, forward: path });
+  const sim = startChild('sim', { prefix, channels, fps, copy: false, forward: path }); // same thread policy as `latency`
   if ((await sim.line()) !== 'ready') throw new Error('sim (socket peer) failed to start');
   sim.send('start');
   await sleep(smoke ? 300 : 500);
@@ -322,10 +392,18 @@ async function main() {
   const skip = (part) => only !== null && only !== part;
   const memcpy = memcpyBench(smoke ? 0.3 : 1.5);
   const lossless = skip('lossless') ? null : await losslessBench(smoke ? 0.7 : 3);
+  // Same transfer with nothing but the two copies (native threads, spin hand-off): the ceiling.
+  const peer = skip('lossless') ? null : n.copyPipelinePeer(BYTES, lossless.slots, smoke ? 0.5 : 2);
+  // One copy fewer: a producer that writes in place (a driver DMAing into the slot).
+  const losslessZeroCopy = skip('lossless') ? null : await losslessBench(smoke ? 0.7 : 3, true);
   const memcpyAfter = memcpyBench(smoke ? 0.2 : 1);
-  const latency = skip('latency') ? null : await latencyBench(smoke ? 1.5 : 8, false, false);
-  const latencyCopy = skip('latency') ? null : await latencyBench(smoke ? 0.7 : 8, true, false);
-  const latencyRealtime = skip('latency') ? null : await latencyBench(smoke ? 0.7 : 8, false, true);
+  // latency: the production default (zero-copy sim, real-time threads when permitted);
+  // latencyNoRealtime: the same with realtime opted out (comparison); latencyCopy: copying emit path.
+  const latency = skip('latency') ? null : await latencyBench(smoke ? 1.5 : 8, false, undefined);
+  const latencyNoRealtime = skip('latency') ? null : await latencyBench(smoke ? 0.7 : 8, false, false);
+  const latencyCopy = skip('latency') ? null : await latencyBench(smoke ? 0.7 : 8, true, undefined);
+  // latencyStream: default threads, consumer streaming (hand-off independent of the JS thread).
+  const latencyStream = skip('latency') ? null : await latencyBench(smoke ? 0.7 : 8, false, undefined, true);
   const socketPeer = skip('latency') || argv.includes('--no-peer') ? null : await socketPeerBench(smoke ? 0.7 : 5);
   const out = {
     bench: 'ring',
@@ -333,10 +411,21 @@ async function main() {
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, loadavg1: round(os.loadavg()[0], 2), node: process.version },
     memcpy: { ...memcpy, ringSizedGBpsAfterLossless: memcpyAfter.ringSizedGBps },
     lossless,
+    // Lossless GB/s over this run's single-thread memcpy GB/s (hot: 1.2 MB source and destination
+    // in cache; ringSized: 16 frame buffers cycled).
+    losslessVsMemcpyHot: lossless ? round(lossless.gbytePerSec / memcpy.hotGBps, 2) : null,
+    // The ceiling of a copy-in/copy-out transfer here (two native threads, one memcpy each per
+    // frame, spin hand-off, same slots), and the ring's share of it: its own efficiency.
+    copyPipelinePeer: peer ? { gbitPerSec: round(peer.gbytePerSec * 8, 1), gbytePerSec: round(peer.gbytePerSec, 2), frames: peer.frames, vsMemcpyHot: round(peer.gbytePerSec / memcpy.hotGBps, 2) } : null,
+    losslessVsPeer: lossless && peer ? round(lossless.gbytePerSec / peer.gbytePerSec, 2) : null,
+    losslessZeroCopy,
+    losslessZeroCopyVsMemcpyHot: losslessZeroCopy ? round(losslessZeroCopy.gbytePerSec / memcpy.hotGBps, 2) : null,
     losslessVsMemcpy: lossless ? round(lossless.gbytePerSec / memcpy.ringSizedGBps, 2) : null,
+    realtimeProbe: n.realtimeProbe(),
     latency,
+    latencyNoRealtime,
     latencyCopy,
-    latencyRealtime,
+    latencyStream,
     socketPeer,
     // Peer ratios (same run, same machine): how many times lower the ring's latency is.
     socketOverRingP50: socketPeer && latency && latency.handoffMs.p50 ? round(socketPeer.latencyMs.p50 / latency.handoffMs.p50, 1) : null,
@@ -345,8 +434,11 @@ async function main() {
       losslessGbitPerSec: 120,
       handoffP99Ms: 0.5,
       losslessMet: lossless ? lossless.lossless && lossless.gbitPerSec >= 120 : null,
+      losslessZeroCopyMet: losslessZeroCopy ? losslessZeroCopy.lossless && losslessZeroCopy.gbitPerSec >= 120 : null,
       handoffP99Met: latency ? latency.handoffMs.p99 !== null && latency.handoffMs.p99 <= 0.5 : null,
-      handoffP99MetRealtime: latencyRealtime ? latencyRealtime.handoffMs.p99 !== null && latencyRealtime.handoffMs.p99 <= 0.5 : null,
+      handoffRealtimeInEffect: latency ? latency.realtimeInEffect : null,
+      handoffP99MetStream: latencyStream ? latencyStream.handoffMs.p99 !== null && latencyStream.handoffMs.p99 <= 0.5 : null,
+      handoffP99MetNoRealtime: latencyNoRealtime ? latencyNoRealtime.handoffMs.p99 !== null && latencyNoRealtime.handoffMs.p99 <= 0.5 : null,
     },
     seconds: round((Date.now() - t0) / 1000, 1),
   };

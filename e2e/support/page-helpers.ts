@@ -16,8 +16,8 @@ export interface TilePixels {
 
 /** Mean colour and a hash of the image area of a channel's tile, read back from the GL canvas (not the DOM). */
 export function tilePixels(page: Page, channel: number): Promise<TilePixels> {
-  return page.evaluate((ch) => {
-    const t = (window as any).__specula.controller.readTile(ch) as { width: number; height: number; rgba: Uint8Array } | null;
+  return page.evaluate(async (ch) => {
+    const t = (await (window as any).__specula.controller.readTile(ch)) as { width: number; height: number; rgba: Uint8Array } | null;
     if (!t) throw new Error(`tile ${ch} is not on screen`);
     const d = t.rgba;
     let R = 0, G = 0, B = 0, chroma = 0, hash = 0;

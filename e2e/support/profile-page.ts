@@ -99,34 +99,15 @@ async function main(): Promise<void> {
       const o = snap.overall;
       stamps = { presented: o.presented, sentToReceived: o.segments[4].count, receivedToUploaded: o.segments[5].count, endToEnd: o.segments[7].count, e2eP50Ms: o.segments[7].p50Ms, e2eP99Ms: o.segments[7].p99Ms };
     }
-    // GPU cost of one full draw, isolated from pacing: render + glFinish, repeated (SwiftShader).
-    const drawFinishMs = await page.evaluate(() => {
+    // GPU cost of one full draw, isolated from pacing: a full redraw and read-back of one tile, 10×
+    // (the GL worker draws; the read-back waits for the draw to finish).
+    const drawFinishMs = await page.evaluate(async () => {
       const c = (globalThis as any).__specula.controller;
-      const gl = c.gl;
-      const tiles = c.tileDraws(c.ui, c.ui.channels.map((x: { channel: number }) => x.channel));
-      const g = gl.regl._gl as WebGLRenderingContext;
-      gl.render(tiles);
-      g.finish();
+      const ch = c.ui.channels[0]?.channel;
+      await c.readTile(ch);
       const t0 = performance.now();
-      const px = new Uint8Array(4);
-      for (let i = 0; i < 10; i++) {
-        gl.render(tiles);
-        g.readPixels(0, 0, 1, 1, g.RGBA, g.UNSIGNED_BYTE, px); // forces the draw to complete
-      }
-      const full = (performance.now() - t0) / 10;
-      const t1 = performance.now();
-      for (let i = 0; i < 10; i++) {
-        gl.render([]);
-        g.readPixels(0, 0, 1, 1, g.RGBA, g.UNSIGNED_BYTE, px);
-      }
-      const clearOnly = (performance.now() - t1) / 10;
-      const t2 = performance.now();
-      for (let i = 0; i < 10; i++) {
-        gl.render(tiles.slice(0, 1));
-        g.readPixels(0, 0, 1, 1, g.RGBA, g.UNSIGNED_BYTE, px);
-      }
-      const oneTile = (performance.now() - t2) / 10;
-      return [full, clearOnly, oneTile];
+      for (let i = 0; i < 10; i++) await c.readTile(ch);
+      return [(performance.now() - t0) / 10];
     });
     const hud = await page.evaluate(() => Array.from(document.querySelectorAll('[data-role="lat"]')).slice(0, 3).map((e) => e.textContent));
     if (has('screenshot')) await page.screenshot({ path: arg('screenshot', 'test-results/profile.png') });

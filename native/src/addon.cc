@@ -1,10 +1,12 @@
 // Entry of the specula_native addon: clock, frame header layout, rings, drivers.
 #include <memory>
 
+#include "bench_peer.h"
 #include "clock.h"
 #include "driver_napi.h"
 #include "frame_header.h"
 #include "napi_util.h"
+#include "realtime.h"
 #include "ring.h"
 #include "ring_napi.h"
 
@@ -48,6 +50,50 @@ Napi::Value ReclaimStaleRingsJs(const Napi::CallbackInfo& info) {
   });
 }
 
+// { permitted, reason, disabledByEnv }: may this process's threads use SCHED_FIFO, and is the
+// SPECULA_REALTIME opt-out set. Lets callers (tests, logs) tell "not permitted" from "not wanted".
+Napi::Value RealtimeProbeJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string reason = RealtimeProbe();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("permitted", Napi::Boolean::New(env, reason.empty()));
+  o.Set("reason", Napi::String::New(env, reason));
+  o.Set("disabledByEnv", Napi::Boolean::New(env, RealtimeDisabledByEnv()));
+  return o;
+}
+
+// copyPipelinePeer(frameBytes, slots, seconds) → { frames, seconds, gbytePerSec }: the benchmark peer
+// of the ring's lossless throughput (bench_peer.h). Blocks the calling thread for `seconds`.
+Napi::Value CopyPipelinePeerJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t bytes = ArgInt(info[0], "frameBytes", 64, 1ll << 30);
+  const int64_t slots = ArgInt(info[1], "slots", 2, 64);
+  const double secs = ArgNumber(info[2], "seconds");
+  if (!(secs > 0 && secs <= 60)) throw Napi::RangeError::New(env, "seconds: must be in (0, 60]");
+  const PipelinePeerResult r = CopyPipelinePeer(static_cast<size_t>(bytes), static_cast<uint32_t>(slots), secs);
+  if (r.frames == 0) throw Napi::Error::New(env, "copyPipelinePeer: mmap failed or no frame moved");
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("frames", Napi::Number::New(env, static_cast<double>(r.frames)));
+  o.Set("seconds", Napi::Number::New(env, r.seconds));
+  o.Set("gbytePerSec", Napi::Number::New(env, r.gbyte_per_sec));
+  return o;
+}
+
+// fillPublishLossless(name, lines, samples, slots, seconds) → frames: the zero-copy lossless producer
+// of the benchmark (bench_peer.h). Blocks the calling thread for `seconds`.
+Napi::Value FillPublishLosslessJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string name = ArgString(info[0], "name");
+  const int64_t lines = ArgInt(info[1], "lines", 1, 65536);
+  const int64_t samples = ArgInt(info[2], "samples", 4, 65536);
+  const int64_t slots = ArgInt(info[3], "slots", 2, 1024);
+  const double secs = ArgNumber(info[4], "seconds");
+  if (!(secs > 0 && secs <= 60)) throw Napi::RangeError::New(env, "seconds: must be in (0, 60]");
+  return Guard(env, [&] {
+    return Napi::Number::New(env, static_cast<double>(FillPublishLossless(name, static_cast<uint32_t>(lines), static_cast<uint32_t>(samples), static_cast<uint32_t>(slots), secs)));
+  });
+}
+
 }  // namespace
 
 Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
@@ -55,6 +101,9 @@ Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<AddonData>(data);
   exports.Set("monotonicNs", Napi::Function::New(env, MonotonicNsJs, "monotonicNs"));
   exports.Set("frameHeaderLayout", Napi::Function::New(env, FrameHeaderLayoutJs, "frameHeaderLayout"));
+  exports.Set("copyPipelinePeer", Napi::Function::New(env, CopyPipelinePeerJs, "copyPipelinePeer"));
+  exports.Set("fillPublishLossless", Napi::Function::New(env, FillPublishLosslessJs, "fillPublishLossless"));
+  exports.Set("realtimeProbe", Napi::Function::New(env, RealtimeProbeJs, "realtimeProbe"));
   exports.Set("reclaimStaleRings", Napi::Function::New(env, ReclaimStaleRingsJs, "reclaimStaleRings"));
   InitRing(env, exports, data);
   InitDrivers(env, exports, data);

@@ -49,8 +49,17 @@ const specula_driver_api* DriverHost::LoadLibrary(const std::string& path, void*
   return api;
 }
 
-DriverHost::DriverHost(const specula_driver_api* api, void* dl_handle, const std::string& config, const std::string& prefix, uint32_t slots)
-    : api_(api), dl_(dl_handle) {
+namespace {
+std::atomic<uint64_t> g_next_host_id{1};
+// Per thread: the guard it has in the host it last called into (hosts are keyed by a never-reused
+// id, so a new host at a freed host's address cannot hit a stale entry).
+thread_local uint64_t tl_host_id = 0;
+thread_local RtGuard* tl_guard = nullptr;
+}  // namespace
+
+DriverHost::DriverHost(const specula_driver_api* api, void* dl_handle, const std::string& config, const std::string& prefix, uint32_t slots,
+                       int realtime)
+    : api_(api), dl_(dl_handle), id_(g_next_host_id.fetch_add(1)), rt_want_(RealtimeWanted(realtime)) {
   try {
     ValidatePrefix(prefix);
     host_ = specula_host{SPECULA_DRIVER_ABI_VERSION, this, &DriverHost::Emit, &DriverHost::Heartbeat, &DriverHost::Log,
@@ -135,9 +144,49 @@ void DriverHost::Close() {
   }
 }
 
+void DriverHost::GuardThread() {
+  if (tl_host_id != id_) {
+    // First callback of this thread into this host (or it alternates between hosts: rare).
+    std::lock_guard<std::mutex> lk(rt_mu_);
+    tl_host_id = id_;
+    if (rt_guards_.size() >= 256) {
+      // A driver that keeps creating threads: no more promotions (guards live as long as the host).
+      tl_guard = &no_rt_guard_;
+      return;
+    }
+    auto g = std::make_unique<RtGuard>();
+    g->Enter(rt_want_, kDeviceRtPriority);
+    tl_guard = g.get();
+    rt_guards_.push_back(std::move(g));
+    return;
+  }
+  tl_guard->Check();
+}
+
+bool DriverHost::realtime() const {
+  std::lock_guard<std::mutex> lk(rt_mu_);
+  for (const auto& g : rt_guards_)
+    if (g->realtime()) return true;
+  return false;
+}
+
+std::string DriverHost::realtime_state() const {
+  std::lock_guard<std::mutex> lk(rt_mu_);
+  std::string out;
+  for (const auto& g : rt_guards_) {
+    if (g->state() == RtState::kMainThread && rt_guards_.size() > 1) continue;
+    const std::string d = g->Describe();
+    if (out.find(d) == std::string::npos) out += (out.empty() ? "" : "; ") + d;
+  }
+  if (!out.empty()) return out;
+  return rt_want_ ? "pending (no driver thread has called back yet)"
+                  : (RealtimeDisabledByEnv() ? "normal priority: realtime off (SPECULA_REALTIME)" : "normal priority: realtime off (option)");
+}
+
 int DriverHost::Emit(void* ctx, uint32_t channel, const void* data, uint64_t bytes, uint64_t t_acquired_ns, uint32_t flags, uint64_t seq) {
   auto* self = static_cast<DriverHost*>(ctx);
   if (!self->accepting_.load(std::memory_order_acquire) || channel >= self->index_.size() || self->index_[channel] < 0) return -1;
+  self->GuardThread();
   HostChannel& c = *self->chans_[self->index_[channel]];
   if (!data || bytes != c.ring->payload_bytes() || (seq != 0 && seq <= c.ring->last_seq())) {
     c.rejected.fetch_add(1, std::memory_order_relaxed);
@@ -159,8 +208,10 @@ HostChannel* DriverHost::Find(uint32_t channel) const {
 }
 
 void* DriverHost::BeginFrame(void* ctx, uint32_t channel, uint64_t seq) {
-  HostChannel* c = static_cast<DriverHost*>(ctx)->Find(channel);
+  auto* self = static_cast<DriverHost*>(ctx);
+  HostChannel* c = self->Find(channel);
   if (!c) return nullptr;
+  self->GuardThread();
   try {
     return c->ring->Begin(seq);
   } catch (...) {
@@ -179,6 +230,7 @@ int DriverHost::CommitFrame(void* ctx, uint32_t channel, uint64_t t_acquired_ns,
 
 void DriverHost::Heartbeat(void* ctx) {
   auto* self = static_cast<DriverHost*>(ctx);
+  self->GuardThread();
   for (auto& c : self->chans_)
     if (c->ring) c->ring->Heartbeat();
 }

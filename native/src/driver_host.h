@@ -3,9 +3,11 @@
 #pragma once
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "realtime.h"
 #include "ring.h"
 #include "specula_driver.h"
 
@@ -24,8 +26,10 @@ class DriverHost {
   /**
    * Opens the driver with `config` and creates the rings `/<prefix>-ch<channel>` with `slots`
    * slots. `dl_handle` (may be null) is dlclose'd by Close. Throws with the driver's reason.
+   * `realtime`: -1 default (driver threads real-time when permitted), 0 off, 1 on (realtime.h).
    */
-  DriverHost(const specula_driver_api* api, void* dl_handle, const std::string& config, const std::string& prefix, uint32_t slots);
+  DriverHost(const specula_driver_api* api, void* dl_handle, const std::string& config, const std::string& prefix, uint32_t slots,
+             int realtime = -1);
   ~DriverHost();
 
   /** dlopen `path`, look up specula_driver_entry and check the ABI version. */
@@ -40,6 +44,10 @@ class DriverHost {
   const char* name() const { return api_->name ? api_->name : "unnamed"; }
   const std::vector<std::unique_ptr<HostChannel>>& channels() const { return chans_; }
   bool closed() const { return drv_ == nullptr; }
+  /** True when a driver thread that delivers frames runs as SCHED_FIFO. */
+  bool realtime() const;
+  /** Priority state of the driver's threads, e.g. "SCHED_FIFO 30" ("pending" before any callback). */
+  std::string realtime_state() const;
 
  private:
   static int Emit(void* ctx, uint32_t channel, const void* data, uint64_t bytes, uint64_t t_acquired_ns, uint32_t flags, uint64_t seq);
@@ -47,6 +55,11 @@ class DriverHost {
   static void* BeginFrame(void* ctx, uint32_t channel, uint64_t seq);
   static int CommitFrame(void* ctx, uint32_t channel, uint64_t t_acquired_ns, uint32_t flags);
   HostChannel* Find(uint32_t channel) const;
+  /**
+   * The calling driver thread's guard: on its first callback (frame or heartbeat) the thread is
+   * made real-time (policy of realtime.h); every callback then runs the CPU-share check.
+   */
+  void GuardThread();
   static void Log(void* ctx, int level, const char* message);
   std::string DriverError(const char* op) const;
 
@@ -58,6 +71,11 @@ class DriverHost {
   std::vector<int32_t> index_;  // channel id → position in chans_, -1 when absent
   std::atomic<bool> accepting_{false};
   bool started_ = false;
+  const uint64_t id_;  // unique per host, keys the per-thread guard cache
+  bool rt_want_ = true;
+  mutable std::mutex rt_mu_;
+  std::vector<std::unique_ptr<RtGuard>> rt_guards_;  // one per driver thread seen
+  RtGuard no_rt_guard_;  // never entered: Check() is a no-op
 };
 
 }  // namespace specula

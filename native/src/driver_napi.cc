@@ -14,7 +14,8 @@ class Driver : public Napi::ObjectWrap<Driver> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Driver",
-                       {InstanceAccessor<&Driver::Name>("name"), InstanceMethod<&Driver::Channels>("channels"),
+                       {InstanceAccessor<&Driver::Name>("name"), InstanceAccessor<&Driver::Realtime>("realtime"),
+                        InstanceAccessor<&Driver::RealtimeState>("realtimeState"), InstanceMethod<&Driver::Channels>("channels"),
                         InstanceMethod<&Driver::Start>("start"), InstanceMethod<&Driver::Stop>("stop"),
                         InstanceMethod<&Driver::ControlJs>("control"), InstanceMethod<&Driver::Pause>("pause"),
                         InstanceMethod<&Driver::Resume>("resume"), InstanceMethod<&Driver::Stall>("stall"),
@@ -40,23 +41,24 @@ class Driver : public Napi::ObjectWrap<Driver> {
       const int64_t slots = ArgInt(o.Get("slots"), "opts.slots", 2, 1024, true, 4);
       const bool reference = o.Get("reference").IsUndefined() ? true : o.Get("reference").ToBoolean().Value();
       const bool copy = o.Get("copy").ToBoolean().Value();
-      const bool realtime = o.Get("realtime").ToBoolean().Value();
+      const int realtime = RealtimeOption(env, o);
       if (channels == 0 && !reference) throw Napi::RangeError::New(env, "opts.channels: need at least one channel (or reference: true)");
       std::ostringstream cfg;
       cfg.precision(17);
       cfg << "{\"channels\":" << channels << ",\"lines\":" << lines << ",\"samples\":" << samples << ",\"fps\":" << fps
-          << ",\"seed\":" << seed << ",\"reference\":" << (reference ? 1 : 0) << ",\"copy\":" << (copy ? 1 : 0) << ",\"realtime\":" << (realtime ? 1 : 0) << "}";
-      host_ = Guard(env, [&] { return std::make_unique<DriverHost>(SimDriverApi(), nullptr, cfg.str(), prefix, static_cast<uint32_t>(slots)); });
+          << ",\"seed\":" << seed << ",\"reference\":" << (reference ? 1 : 0) << ",\"copy\":" << (copy ? 1 : 0) << "}";
+      host_ = Guard(env, [&] { return std::make_unique<DriverHost>(SimDriverApi(), nullptr, cfg.str(), prefix, static_cast<uint32_t>(slots), realtime); });
     } else {
       const std::string path = ArgString(info[1], "path");
       Napi::Object o = ArgObject(info[2], "opts");
       const std::string prefix = ArgString(o.Get("prefix"), "opts.prefix");
       const std::string config = o.Get("config").IsUndefined() ? std::string() : ArgString(o.Get("config"), "opts.config");
       const int64_t slots = ArgInt(o.Get("slots"), "opts.slots", 2, 1024, true, 4);
+      const int realtime = RealtimeOption(env, o);
       host_ = Guard(env, [&] {
         void* dl = nullptr;
         const specula_driver_api* api = DriverHost::LoadLibrary(path, &dl);
-        return std::make_unique<DriverHost>(api, dl, config, prefix, static_cast<uint32_t>(slots));
+        return std::make_unique<DriverHost>(api, dl, config, prefix, static_cast<uint32_t>(slots), realtime);
       });
     }
     data_ = GetAddonData(env);
@@ -71,6 +73,17 @@ class Driver : public Napi::ObjectWrap<Driver> {
   }
 
  private:
+  /** opts.realtime: undefined → -1 (default: real-time when permitted), else a boolean. */
+  static int RealtimeOption(Napi::Env env, Napi::Object o) {
+    const Napi::Value v = o.Get("realtime");
+    if (v.IsUndefined() || v.IsNull()) return -1;
+    if (!v.IsBoolean()) throw Napi::TypeError::New(env, "opts.realtime: expected a boolean");
+    return v.As<Napi::Boolean>().Value() ? 1 : 0;
+  }
+  Napi::Value Realtime(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), host_ && host_->realtime()); }
+  Napi::Value RealtimeState(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), host_ ? host_->realtime_state() : std::string("closed"));
+  }
   DriverHost& H(Napi::Env env, const char* op) {
     if (!host_ || host_->closed()) throw Napi::Error::New(env, std::string(op) + ": driver is closed");
     return *host_;

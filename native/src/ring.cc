@@ -27,11 +27,16 @@ namespace specula {
 namespace {
 
 // Non-private futex ops: the waiter and the waker are different processes sharing the mapping.
+// Callers loop until their condition holds, so a futex that failed for any other reason than
+// "woken / value changed / timed out / signal" would turn their wait into a spin, which a real-time
+// thread must never do: sleep the slice instead.
 int FutexWait(std::atomic<uint32_t>* word, uint32_t expected, uint64_t timeout_ns) {
   timespec ts;
   ts.tv_sec = static_cast<time_t>(timeout_ns / 1000000000ull);
   ts.tv_nsec = static_cast<long>(timeout_ns % 1000000000ull);
-  return static_cast<int>(syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT, expected, &ts, nullptr, 0));
+  const int rc = static_cast<int>(syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT, expected, &ts, nullptr, 0));
+  if (rc != 0 && errno != EAGAIN && errno != ETIMEDOUT && errno != EINTR) nanosleep(&ts, nullptr);
+  return rc;
 }
 
 void FutexWake(std::atomic<uint32_t>* word) {

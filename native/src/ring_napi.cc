@@ -11,8 +11,10 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "clock.h"
+#include "realtime.h"
 #include "ring.h"
 
 namespace specula {
@@ -127,10 +129,11 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
                         InstanceAccessor<&Consumer::Lines>("lines"), InstanceAccessor<&Consumer::Samples>("samples"),
                         InstanceAccessor<&Consumer::DTypeCode>("dtype"), InstanceAccessor<&Consumer::Slots>("slots"),
                         InstanceAccessor<&Consumer::PayloadBytes>("payloadBytes"), InstanceAccessor<&Consumer::OwnerPid>("ownerPid"),
-                        InstanceAccessor<&Consumer::Realtime>("realtime"),
+                        InstanceAccessor<&Consumer::Realtime>("realtime"), InstanceAccessor<&Consumer::RealtimeState>("realtimeState"),
                         InstanceMethod<&Consumer::ReadLatest>("readLatest"), InstanceMethod<&Consumer::ReadNext>("readNext"),
                         InstanceMethod<&Consumer::Wait>("wait"), InstanceMethod<&Consumer::WaitRead>("waitRead"),
-                        InstanceMethod<&Consumer::WaitSync>("waitSync"),
+                        InstanceMethod<&Consumer::WaitSync>("waitSync"), InstanceMethod<&Consumer::Stream>("stream"),
+                        InstanceMethod<&Consumer::StopStream>("stopStream"),
                         InstanceMethod<&Consumer::Ack>("ack"), InstanceMethod<&Consumer::LatestSeq>("latestSeq"),
                         InstanceMethod<&Consumer::HeartbeatAge>("heartbeatAgeMs"), InstanceMethod<&Consumer::Status>("status"),
                         InstanceMethod<&Consumer::Close>("close")});
@@ -143,7 +146,12 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
     if (!info[1].IsUndefined() && !info[1].IsNull()) {
       Napi::Object o = ArgObject(info[1], "opts");
       dead_ms = static_cast<uint64_t>(ArgInt(o.Get("deadAfterMs"), "opts.deadAfterMs", 1, 3600000, true, kDefaultDeadAfterMs));
-      want_realtime_ = o.Get("realtime").ToBoolean().Value();
+      // Default (undefined): real-time when permitted; false opts out (SPECULA_REALTIME=0 always does).
+      const Napi::Value rt = o.Get("realtime");
+      if (!rt.IsUndefined() && !rt.IsNull()) {
+        if (!rt.IsBoolean()) throw Napi::TypeError::New(env, "opts.realtime: expected a boolean");
+        rt_option_ = rt.As<Napi::Boolean>().Value() ? 1 : 0;
+      }
     }
     Guard(env, [&] {
       r_ = std::make_unique<RingReader>(name, dead_ms * 1000000ull);
@@ -169,7 +177,10 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   Napi::Value Slots(const Napi::CallbackInfo& i) { return U32(i.Env(), &RingHeader::slots); }
   Napi::Value PayloadBytes(const Napi::CallbackInfo& i) { return U32(i.Env(), &RingHeader::payload_bytes); }
   Napi::Value OwnerPid(const Napi::CallbackInfo& i) { return U32(i.Env(), &RingHeader::owner_pid); }
-  Napi::Value Realtime(const Napi::CallbackInfo& i) { return Napi::Boolean::New(i.Env(), is_realtime_.load()); }
+  Napi::Value Realtime(const Napi::CallbackInfo& i) { return Napi::Boolean::New(i.Env(), rt_.realtime()); }
+  Napi::Value RealtimeState(const Napi::CallbackInfo& i) {
+    return Napi::String::New(i.Env(), rt_.entered() ? rt_.Describe() : std::string("pending (no wait yet)"));
+  }
 
   /** Validates (header, payload, info) and returns raw pointers. */
   void Buffers(const Napi::CallbackInfo& info, uint8_t** hdr, uint8_t** pay, double** inf, size_t* inf_len) {
@@ -190,6 +201,7 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   Napi::Value Read(const Napi::CallbackInfo& info, bool next) {
     Napi::Env env = info.Env();
     if (outstanding_ && copy_mode_) throw Napi::Error::New(env, "read: a waitRead is outstanding on this consumer; read in its callback");
+    if (streaming_js_) throw Napi::Error::New(env, "read: this consumer is streaming; frames arrive in the stream's buffers");
     uint8_t *hdr, *pay;
     double* inf;
     size_t inf_len;
@@ -222,9 +234,10 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
 
   // -------------------------------------------------------------- waiting
 
-  static void CallJs(Napi::Env env, Napi::Function, Consumer* self, void*) {
+  static void CallJs(Napi::Env env, Napi::Function, Consumer* self, void* tag) {
     if (env == nullptr || self == nullptr) return;
-    self->OnWaitDone(env);
+    if (tag == &kStreamTag) self->OnStream(env);
+    else self->OnWaitDone(env);
   }
 
   void OnWaitDone(Napi::Env env) {
@@ -246,14 +259,10 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
     Napi::Env env = info.Env();
     if (!info[cb_index].IsFunction()) throw Napi::TypeError::New(env, "cb: expected a function");
     if (outstanding_) throw Napi::Error::New(env, "wait: a wait is already outstanding on this consumer");
+    if (streaming_js_) throw Napi::Error::New(env, "wait: this consumer is streaming (stopStream() first)");
     Napi::Function cb = info[cb_index].As<Napi::Function>();
     if (cb_.IsEmpty() || !cb_.Value().StrictEquals(cb)) cb_ = Napi::Persistent(cb);
-    if (!thread_started_) {
-      tsfn_ = Tsfn::New(env, "specula.ring.wait", 0, 1, this);
-      tsfn_.Unref(env);
-      thread_ = std::thread([this] { ThreadMain(); });
-      thread_started_ = true;
-    }
+    EnsureThread(env);
     {
       std::lock_guard<std::mutex> g(wmu_);
       req_after_ = after;
@@ -309,13 +318,263 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
     return env.Undefined();
   }
 
+  void EnsureThread(Napi::Env env) {
+    if (thread_started_) return;
+    tsfn_ = Tsfn::New(env, "specula.ring.wait", 0, 1, this);
+    tsfn_.Unref(env);
+    thread_ = std::thread([this] { ThreadMain(); });
+    thread_started_ = true;
+  }
+
+  // -------------------------------------------------------------- streaming
+  //
+  // stream(buffers, timeoutMs, cb): the waiter thread copies every new frame (latest-wins) into one
+  // of the caller's 2..8 buffer sets as soon as it is published, whether or not JS is running, and
+  // calls cb(status, index) with the newest one. This takes the JS thread's scheduling out of the
+  // hand-off (with waitRead a frame published before JS re-armed waits in the ring for JS).
+  // Buffer states (under smu_): Free → Writing (waiter copies, no lock held) → Ready (copied, not yet
+  // delivered) → Held (given to JS; it stays JS's until the next callback delivers another buffer).
+  // A Ready buffer that a newer frame overtakes before JS took it is reused (its frame counts in
+  // the next delivered frame's gap). JS is never handed a buffer the waiter may write: the waiter
+  // only writes Free or Ready buffers and the callback only hands out Ready ones.
+  enum BufState : int { kBufFree = 0, kBufWriting = 1, kBufReady = 2, kBufHeld = 3 };
+  struct StreamBuf {
+    uint8_t* hdr = nullptr;
+    uint8_t* pay = nullptr;
+    double* info = nullptr;
+    size_t info_len = 0;
+    int state = kBufFree;
+    uint64_t seq = 0;
+  };
+  static constexpr size_t kMaxStreamBufs = 8;
+
+  Napi::Value Stream(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    RingReader& r = R(env, "stream");
+    if (outstanding_) throw Napi::Error::New(env, "stream: a wait is outstanding on this consumer");
+    if (streaming_js_) throw Napi::Error::New(env, "stream: already streaming (stopStream() first)");
+    if (!info[0].IsArray()) throw Napi::TypeError::New(env, "buffers: expected an array of { header, payload, info }");
+    Napi::Array arr = info[0].As<Napi::Array>();
+    if (arr.Length() < 2 || arr.Length() > kMaxStreamBufs) {
+      throw Napi::RangeError::New(env, "buffers: needs 2.." + std::to_string(kMaxStreamBufs) + " buffer sets, got " + std::to_string(arr.Length()));
+    }
+    const double t = ArgNumber(info[1], "timeoutMs");
+    // Not 0: the loop re-waits after each timeout, and a zero deadline would make it spin.
+    if (!(t >= 1 && t <= kMaxWaitMs)) throw Napi::RangeError::New(env, "timeoutMs: must be 1..3600000 for a stream");
+    if (!info[2].IsFunction()) throw Napi::TypeError::New(env, "cb: expected a function");
+    const uint32_t need = r.hdr()->payload_bytes;
+    std::vector<StreamBuf> bufs(arr.Length());
+    std::vector<Napi::ObjectReference> refs;
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+      const std::string at = "buffers[" + std::to_string(i) + "]";
+      Napi::Object o = ArgObject(arr.Get(i), at.c_str());
+      ViewBytes h = ArgView(o.Get("header"), (at + ".header").c_str());
+      if (h.length < kFrameHeaderBytes) throw Napi::RangeError::New(env, at + ".header: needs at least 64 bytes, got " + std::to_string(h.length));
+      ViewBytes p = ArgView(o.Get("payload"), (at + ".payload").c_str());
+      if (p.length < need) throw Napi::RangeError::New(env, at + ".payload: needs at least " + std::to_string(need) + " bytes, got " + std::to_string(p.length));
+      bufs[i].hdr = h.data;
+      bufs[i].pay = p.data;
+      bufs[i].info = ArgF64(o.Get("info"), (at + ".info").c_str(), kReadInfoLength);
+      bufs[i].info_len = o.Get("info").As<Napi::Float64Array>().ElementLength();
+      for (uint32_t j = 0; j < i; ++j) {
+        if (bufs[j].pay == bufs[i].pay || bufs[j].hdr == bufs[i].hdr || bufs[j].info == bufs[i].info) {
+          throw Napi::Error::New(env, at + ": shares an array with buffers[" + std::to_string(j) + "]; every set needs its own arrays");
+        }
+      }
+      refs.push_back(Napi::Persistent(o));  // keeps header/payload/info alive while the thread writes
+    }
+    // Prefault: fresh typed arrays are lazily mapped zero pages, and a set first used in a burst
+    // would take ~300 page faults (1–2 ms) inside the hand-off. Touch every page once, here, on the
+    // JS thread (contents unchanged).
+    for (const auto& b : bufs) {
+      for (size_t off = 0; off < need; off += 4096) {
+        volatile uint8_t* q = b.pay + off;
+        *q = *q;
+      }
+      volatile uint8_t* q = b.pay + need - 1;
+      *q = *q;
+    }
+    EnsureThread(env);
+    {
+      std::lock_guard<std::mutex> g(smu_);
+      sbufs_ = std::move(bufs);
+      cb_queued_ = false;
+      pending_status_ = 0;
+      last_delivered_seq_ = 0;
+      stream_timeout_ns_ = static_cast<uint64_t>(t * 1e6);
+      stream_cancel_.store(false);
+    }
+    sbuf_refs_ = std::move(refs);
+    scb_ = Napi::Persistent(info[2].As<Napi::Function>());
+    streaming_js_ = true;
+    Ref();
+    tsfn_.Ref(env);
+    {
+      std::lock_guard<std::mutex> g(wmu_);
+      stream_req_ = true;
+      has_req_ = true;
+    }
+    wcv_.notify_one();
+    return env.Undefined();
+  }
+
+  /** Ends the stream; returns once the waiter thread no longer touches the buffers. */
+  void EndStream(Napi::Env env) {
+    if (!streaming_js_) return;
+    stream_cancel_.store(true);
+    {
+      // A stream request the thread has not picked up yet is withdrawn, so a wait requested next
+      // cannot be swallowed with it (the request slot holds one request).
+      std::lock_guard<std::mutex> g(wmu_);
+      if (stream_req_) {
+        stream_req_ = false;
+        has_req_ = false;
+      }
+    }
+    if (r_) r_->WakeAll();
+    {
+      std::unique_lock<std::mutex> lk(smu_);
+      scv_.wait(lk, [this] { return !stream_running_; });  // at most one frame copy away
+      sbufs_.clear();
+      cb_queued_ = false;
+      pending_status_ = 0;
+    }
+    streaming_js_ = false;
+    sbuf_refs_.clear();
+    scb_.Reset();
+    tsfn_.Unref(env);
+    Unref();
+  }
+
+  Napi::Value StopStream(const Napi::CallbackInfo& info) {
+    EndStream(info.Env());
+    return info.Env().Undefined();
+  }
+
+  // Waiter thread. Queue one JS callback at a time (smu_ held).
+  void QueueStreamCall() {
+    if (cb_queued_) return;
+    cb_queued_ = true;
+    tsfn_.NonBlockingCall(&kStreamTag);
+  }
+
+  void StreamLoop() {
+    {
+      std::lock_guard<std::mutex> g(smu_);
+      stream_running_ = true;
+    }
+    for (;;) {
+      if (stream_cancel_.load(std::memory_order_acquire)) break;
+      uint64_t after;
+      {
+        std::lock_guard<std::mutex> g(mu_);
+        after = r_->last_seq();
+      }
+      int st = r_->WaitFor(after, MonotonicNs() + stream_timeout_ns_, &stream_cancel_);
+      if (stream_cancel_.load(std::memory_order_acquire)) break;
+      bool end = false;
+      if (st == kFrame) {
+        StreamBuf* b = nullptr;
+        {
+          std::lock_guard<std::mutex> g(smu_);
+          for (auto& x : sbufs_) if (x.state == kBufFree) { b = &x; break; }
+          if (!b) for (auto& x : sbufs_) if (x.state == kBufReady) { b = &x; break; }  // overtaken: reuse
+          if (b) b->state = kBufWriting;
+        }
+        if (b) {
+          ReadResult rr;
+          int rs;
+          {
+            std::lock_guard<std::mutex> g(mu_);
+            rs = r_->ReadLatest(b->hdr, b->pay, &rr, b->info_len > kInfoCrc32);
+          }
+          if (rs == kFrame) FillInfo(b->info, b->info_len, rr, b->hdr, true);
+          std::lock_guard<std::mutex> g(smu_);
+          if (rs == kFrame) {
+            b->state = kBufReady;
+            b->seq = rr.seq;
+          } else {
+            b->state = kBufFree;
+            if (rs < 0) pending_status_ = rs;
+            end = rs == kClosed || rs == kProducerDead;
+          }
+          if (rs != kNoNewFrame) QueueStreamCall();
+        }
+      } else {
+        std::lock_guard<std::mutex> g(smu_);
+        pending_status_ = st;
+        end = st == kClosed || st == kProducerDead;
+        QueueStreamCall();
+      }
+      rt_.Check();
+      if (end) break;
+    }
+    std::lock_guard<std::mutex> g(smu_);
+    stream_running_ = false;
+    scv_.notify_all();
+  }
+
+  // JS thread: hand the newest Ready buffer to JS (or a status), release the one JS held.
+  void OnStream(Napi::Env env) {
+    Napi::HandleScope scope(env);
+    int st = 0, idx = -1;
+    bool requeue = false;
+    {
+      std::lock_guard<std::mutex> g(smu_);
+      cb_queued_ = false;
+      if (!streaming_js_ || sbufs_.empty()) return;
+      for (size_t i = 0; i < sbufs_.size(); ++i)
+        if (sbufs_[i].state == kBufReady && (idx < 0 || sbufs_[i].seq > sbufs_[idx].seq)) idx = static_cast<int>(i);
+      if (idx >= 0) {
+        for (size_t i = 0; i < sbufs_.size(); ++i) {
+          // The previously held buffer goes back; older Ready ones were overtaken (latest-wins).
+          if (static_cast<int>(i) != idx && (sbufs_[i].state == kBufHeld || sbufs_[i].state == kBufReady)) sbufs_[i].state = kBufFree;
+        }
+        StreamBuf& b = sbufs_[idx];
+        b.state = kBufHeld;
+        // Gap since the last frame JS saw, overtaken frames included.
+        if (last_delivered_seq_) b.info[kInfoGap] = static_cast<double>(b.seq - last_delivered_seq_ - 1);
+        last_delivered_seq_ = b.seq;
+        st = kFrame;
+        if (pending_status_) {
+          cb_queued_ = true;  // deliver the status right after this frame
+          requeue = true;
+        }
+      } else if (pending_status_) {
+        st = pending_status_;
+        pending_status_ = 0;
+      } else {
+        return;  // the Ready buffer was taken back for a newer frame still being copied
+      }
+    }
+    if (requeue) tsfn_.NonBlockingCall(&kStreamTag);
+    Napi::Function cb = scb_.Value();
+    const bool final_status = st == kClosed || st == kProducerDead;
+    if (final_status) EndStream(env);  // the thread has left its loop: stop keeping us alive
+    try {
+      cb.Call({Napi::Number::New(env, st), Napi::Number::New(env, idx)});
+    } catch (const Napi::Error& e) {
+      e.ThrowAsJavaScriptException();
+    }
+  }
+
   void ThreadMain() {
-    if (want_realtime_) is_realtime_.store(TryRealtime(20));
+    // Real-time by default when permitted (realtime.h): the wake-up and copy are the hand-off.
+    // Bounded work per request: one futex wait (sleeping) and at most one frame copy, then this
+    // thread blocks on wcv_ until JS asks again, so it can never spin or outrun its consumer.
+    rt_.Enter(RealtimeWanted(rt_option_), kWaiterRtPriority);
     std::unique_lock<std::mutex> lk(wmu_);
     for (;;) {
       wcv_.wait(lk, [this] { return quit_ || has_req_; });
       if (!has_req_) return;  // quit with nothing pending
       has_req_ = false;
+      if (stream_req_) {
+        stream_req_ = false;
+        lk.unlock();
+        StreamLoop();
+        lk.lock();
+        continue;
+      }
       const uint64_t after = req_after_, deadline = req_deadline_;
       const bool copy = copy_mode_;
       lk.unlock();
@@ -332,6 +591,7 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
       }
       result_ = st;
       tsfn_.NonBlockingCall();
+      rt_.Check();
       lk.lock();
     }
   }
@@ -343,6 +603,7 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
         quit_ = true;
       }
       cancel_.store(true);
+      stream_cancel_.store(true);
       wcv_.notify_one();
       if (r_) r_->WakeAll();
       thread_.join();
@@ -353,6 +614,7 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
+    EndStream(info.Env());
     Shutdown();
     return info.Env().Undefined();
   }
@@ -360,8 +622,21 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   using Tsfn = Napi::TypedThreadSafeFunction<Consumer, void, &Consumer::CallJs>;
 
   std::unique_ptr<RingReader> r_;
-  bool want_realtime_ = false;
-  std::atomic<bool> is_realtime_{false};
+  // Streaming (see Stream): buffer sets and their states under smu_; the loop's liveness in
+  // stream_running_ (scv_ signals its end); JS-side references while streaming_js_.
+  static inline int kStreamTag = 0;  // its address marks stream calls on the shared TSFN
+  std::mutex smu_;
+  std::condition_variable scv_;
+  std::vector<StreamBuf> sbufs_;
+  bool stream_running_ = false, cb_queued_ = false, stream_req_ = false;
+  int pending_status_ = 0;
+  uint64_t last_delivered_seq_ = 0, stream_timeout_ns_ = 0;
+  std::atomic<bool> stream_cancel_{false};
+  bool streaming_js_ = false;
+  std::vector<Napi::ObjectReference> sbuf_refs_;
+  Napi::FunctionReference scb_;
+  int rt_option_ = -1;  // -1 default (on when permitted), 0 off, 1 on
+  RtGuard rt_;          // the waiter thread's priority state
   std::mutex mu_;  // the reader position: JS-thread reads vs the waiter thread's copy
   // Waiter thread and its single request slot.
   std::thread thread_;

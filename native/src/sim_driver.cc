@@ -62,7 +62,6 @@ class SimDevice final : public specula_driver {
     const uint64_t seed = static_cast<uint64_t>(get("seed", 12345, 0, 9007199254740991.0, true));
     const bool reference = get("reference", 1, 0, 1, true) != 0;
     copy_ = get("copy", 0, 0, 1, true) != 0;
-    realtime_ = get("realtime", 0, 0, 1, true) != 0;
     if (channels == 0 && !reference) throw std::out_of_range("channels: need at least one channel (or the reference channel)");
     model_ = std::make_unique<SimModel>(lines_, samples_, seed);
     for (uint32_t c = 0; c < channels; ++c) {
@@ -81,7 +80,12 @@ class SimDevice final : public specula_driver {
     std::lock_guard<std::mutex> g(life_);
     if (thread_.joinable()) return;
     quit_ = false;
+    running_ = false;
     thread_ = std::thread([this] { Run(); });
+    // Return once the thread has made its first host callback (the host sets its priority there),
+    // so the host's realtime state is known when start() returns.
+    std::unique_lock<std::mutex> lk(mu_);
+    cv_.wait_for(lk, std::chrono::seconds(2), [this] { return running_; });
   }
 
   void Stop() {
@@ -131,7 +135,19 @@ class SimDevice final : public specula_driver {
   }
 
   void Run() {
-    if (realtime_) TryRealtime(30);
+    // The host makes this thread real-time (SCHED_FIFO, when permitted and not opted out) at its
+    // first callback. It never spins: it sleeps on cv_ until the next channel is due and renders one
+    // frame per due time; when it falls behind it drains at most the device FIFO (4 frames / 100 ms)
+    // back to back and then skips ahead, so a late device cannot keep a core busy catching up. The
+    // host's guard demotes it anyway if it ever used more than half a core (e.g. fps × channels
+    // beyond what the machine can render).
+    host_.heartbeat(host_.ctx);
+    uint64_t last_hb = MonotonicNs();
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      running_ = true;
+    }
+    cv_.notify_all();
     const uint64_t period = static_cast<uint64_t>(1e9 / fps_);
     const uint64_t fifo = std::max<uint64_t>(4 * period, 100000000ull);  // device buffer: 4 frames or 100 ms
     const uint32_t M = static_cast<uint32_t>(chans_.size());
@@ -139,7 +155,6 @@ class SimDevice final : public specula_driver {
     uint64_t k = 0;                 // frame index of the next round
     uint32_t next_ch = 0;           // next channel to fire in this round
     uint64_t paused_at = 0;
-    uint64_t last_hb = 0;
     std::unique_lock<std::mutex> lk(mu_);
     for (;;) {
       if (quit_) return;
@@ -202,14 +217,14 @@ class SimDevice final : public specula_driver {
   specula_host host_;
   uint32_t lines_ = 0, samples_ = 0;
   double fps_ = 30;
-  bool copy_ = false;
-  bool realtime_ = false;  // try SCHED_FIFO for the device thread (a real DMA completion is not late)  // render into a staging buffer and emit (copy) instead of into the slot
+  bool copy_ = false;  // render into a staging buffer and emit (copy) instead of into the slot
   std::unique_ptr<SimModel> model_;
   std::vector<std::unique_ptr<SimChannel>> chans_;
   std::mutex life_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool quit_ = false;
+  bool running_ = false;  // the thread made its first callback (Start waits for it)
   std::atomic<bool> paused_{false};
   std::thread thread_;
 };

@@ -139,6 +139,8 @@ export class Engine {
   private statsAt = 0;
   private stopping: Promise<void> | null = null;
   private readonly exitHandler = () => this.killSync();
+  /** Last device priority state logged (logged again only when it changes). */
+  private loggedPriority = '';
 
   private constructor(opts: EngineOptions, native: NativeModule) {
     this.native = native;
@@ -190,10 +192,35 @@ export class Engine {
 
   private createDevice(): SimDevice {
     const l = this.live;
+    // No `realtime` option: the device thread (and the workers' ring waiter threads) take the native
+    // default, SCHED_FIFO when permitted, normal priority otherwise; SPECULA_REALTIME=0 in the
+    // environment opts the engine and its workers out (docs/native.md).
     return this.native.createSimDevice({
       prefix: this.info.prefix, channels: l.channels.length, lines: l.lines, samples: l.samples, fps: l.fps,
       seed: this.opts.seed, slots: this.opts.slots, reference: l.reference,
     });
+  }
+
+  /** Start the simulated device and say once at what priority its thread runs. */
+  private startDevice(device: SimDevice): void {
+    device.start();
+    const state = this.acquisitionPriority()?.state;
+    if (state && state !== this.loggedPriority) {
+      this.loggedPriority = state;
+      (this.opts.log ?? ((l: string) => process.stderr.write(l + '\n')))(`[engine] device thread: ${state}`);
+    }
+  }
+
+  /**
+   * Priority of the simulated device's thread (the acquisition side; docs/native.md): `realtime`
+   * true while it runs as SCHED_FIFO, `state` in words ("SCHED_FIFO 30", "normal priority: SCHED_FIFO
+   * not permitted (…)", "… realtime off (SPECULA_REALTIME)", "… demoted …"). Null while a replay
+   * is the source. The workers' ring waiter threads follow the same policy in their own processes.
+   */
+  acquisitionPriority(): { realtime: boolean; state: string } | null {
+    const d = this.device;
+    if (!d || d.realtimeState === undefined) return null;
+    return { realtime: d.realtime === true, state: d.realtimeState };
   }
 
   private activeHealth(h: ChannelHealth[]): ChannelHealth[] {
@@ -221,7 +248,7 @@ export class Engine {
     }
     const engine = new Engine(opts, opts.native ?? loadNative());
     try {
-      engine.device!.start();
+      engine.startDevice(engine.device!);
       const spec = (ch: number) => (typeof opts.cascade === 'function' ? opts.cascade(ch) : opts.cascade);
       for (const ch of engine.info.channels) engine.cascades.set(ch, spec(ch));
       await Promise.all(engine.info.channels.map((ch) => engine.supervisor.startChannel(ch, spec(ch))));
@@ -425,7 +452,7 @@ export class Engine {
     const shape: FrameShape = { lines: l.lines, samples: l.samples, dtype: 'uint16' };
     for (const ch of l.channels) this.shapes.set(ch, shape);
     this.device = this.createDevice();
-    this.device.start();
+    this.startDevice(this.device);
     await Promise.all(l.channels.map((ch) => {
       const spec = this.liveCascades.get(ch) ?? (typeof this.opts.cascade === 'function' ? this.opts.cascade(ch) : this.opts.cascade);
       this.cascades.set(ch, spec);

@@ -34,9 +34,12 @@ export interface OpenRingOptions {
    * process is gone is detected sooner (~100 ms after its last heartbeat). */
   deadAfterMs?: number;
   /**
-   * Best effort: run this consumer's waiter thread (wait/waitRead) as SCHED_FIFO so a busy machine
-   * cannot delay the wake-up and copy. Needs CAP_SYS_NICE or an rtprio limit; `realtime` on the
-   * consumer tells whether it applied (after the first wait). Default false.
+   * Priority of this consumer's waiter thread (wait/waitRead). Default (undefined or true): SCHED_FIFO
+   * when permitted (CAP_SYS_NICE or an rtprio limit), so a busy machine cannot delay the wake-up and
+   * copy; otherwise normal priority, silently (`realtime`/`realtimeState` on the consumer say which,
+   * after the first wait). `false` opts out; `SPECULA_REALTIME=0` in the environment opts out the
+   * whole process and wins over this option. A real-time waiter that ever uses more than half a core
+   * (500 ms window) drops back to normal priority for good. See docs/native.md.
    */
   realtime?: boolean;
 }
@@ -71,6 +74,13 @@ export const ReadInfo = {
 export const READ_INFO_LENGTH = 8;
 /** Length of an `info` array that asks reads for the frame's CRC-32 (`ReadInfo.crc32`). */
 export const READ_INFO_LENGTH_WITH_CRC = 9;
+
+/** One buffer set of `RingConsumer.stream`: where a frame's header, payload and ReadInfo land. */
+export interface StreamBuffers {
+  header: Uint8Array;
+  payload: ArrayBufferView;
+  info: Float64Array;
+}
 
 /** Result codes of `RingConsumer.readLatest`/`readNext` and the `wait` callbacks. */
 export enum ReadStatus {
@@ -119,8 +129,14 @@ export interface RingConsumer {
   readonly payloadBytes: number;
   /** Process id of the producer that created the ring. */
   readonly ownerPid: number;
-  /** True once the waiter thread runs as SCHED_FIFO (opts.realtime was set and permitted). */
+  /** True while the waiter thread runs as SCHED_FIFO (default when permitted; see OpenRingOptions.realtime). */
   readonly realtime: boolean;
+  /**
+   * The waiter thread's priority in words: "SCHED_FIFO 20", "normal priority: SCHED_FIFO not permitted
+   * (…)", "… realtime off (option)", "… (SPECULA_REALTIME)", "… demoted …", "pending (no wait yet)".
+   * Always present on the native addon (optional for in-process stand-ins).
+   */
+  readonly realtimeState?: string;
   /**
    * Copy the newest published frame (if newer than the last one read) into `header`
    * (≥ 64 bytes, the frame header of src/shared/frame-header.ts) and `payload`. Never returns a torn
@@ -148,6 +164,21 @@ export interface RingConsumer {
    * `cb` runs (lowest hand-off latency). Do not touch or transfer the three arrays until `cb` runs.
    */
   waitRead(header: Uint8Array, payload: ArrayBufferView, info: Float64Array, timeoutMs: number, cb: (status: ReadStatus) => void): void;
+  /**
+   * Continuous, latest-wins delivery: from now on this consumer's waiter thread copies every new
+   * frame into one of `buffers` (2..8 sets, each its own arrays) as soon as it is published, whether
+   * or not the JS thread is free, and calls `cb(status, index)` on the JS thread with the newest one
+   * (`index` into `buffers`; `info` of that set describes it, its `gap` counts every frame JS did
+   * not see). The set handed to `cb` is yours until the next `cb` call hands out another; the
+   * others may be written at any time. Non-frame statuses come with index -1: Timeout (no frame for
+   * `timeoutMs`, 1..3600000; the stream goes on), ProducerDead or Closed (the stream ends). Use it
+   * when the hand-off must not wait for the JS thread (with `waitRead`, a frame published before JS
+   * re-armed waits in the ring until it does). While streaming, reads and waits throw. Keeps the
+   * process alive until `stopStream()`/`close()`. Optional for in-process stand-ins.
+   */
+  stream?(buffers: StreamBuffers[], timeoutMs: number, cb: (status: ReadStatus, index: number) => void): void;
+  /** End a stream; when it returns, the waiter thread no longer writes the buffers. No-op otherwise. */
+  stopStream?(): void;
   /**
    * Blocking wait on the calling thread (no callback, no waiter thread): returns Frame, Timeout,
    * ProducerDead or Closed. Only for threads/processes that do nothing else (benchmarks, a
@@ -195,6 +226,13 @@ export interface DriverOptions {
   config?: string;
   /** Slots per ring (default 4). */
   slots?: number;
+  /**
+   * Priority of the driver's threads that deliver frames: by default each is made SCHED_FIFO at its
+   * first callback (emit, begin_frame or heartbeat) when permitted, unless it already chose its own
+   * policy; `false` opts out (so does SPECULA_REALTIME=0, which wins). Threads are demoted for good
+   * if they use more than half a core. `Driver.realtime`/`realtimeState` report the outcome.
+   */
+  realtime?: boolean;
 }
 
 /**
@@ -204,6 +242,11 @@ export interface DriverOptions {
 export interface Driver {
   /** The driver's self-reported name. */
   readonly name: string;
+  /** True when a thread delivering this driver's frames runs as SCHED_FIFO (known once it called back;
+   * the simulated device's `start()` returns after its thread did). */
+  readonly realtime?: boolean;
+  /** The driver threads' priority in words ("SCHED_FIFO 30", "normal priority: …", "pending …"). */
+  readonly realtimeState?: string;
   channels(): DriverChannelInfo[];
   start(): void;
   stop(): void;
@@ -233,7 +276,10 @@ export interface SimDeviceOptions {
    * (`begin_frame`/`commit_frame`, the default). Benchmarks use it to measure the copy path.
    */
   copy?: boolean;
-  /** Best effort: run the device thread as SCHED_FIFO (like a driver's DMA-completion thread). */
+  /**
+   * Device thread priority (like a driver's DMA-completion thread): default SCHED_FIFO when permitted,
+   * `false` opts out; same policy as DriverOptions.realtime.
+   */
   realtime?: boolean;
 }
 
@@ -255,6 +301,15 @@ export interface SimDevice extends Driver {
   close(): void;
 }
 
+/** Result of `realtimeProbe()`. */
+export interface RealtimeProbe {
+  permitted: boolean;
+  /** The OS reason when not permitted ('' when permitted). */
+  reason: string;
+  /** SPECULA_REALTIME is 0/off/false/no: threads stay at normal priority whatever their options say. */
+  disabledByEnv: boolean;
+}
+
 /** The native module's exports. */
 export interface NativeModule {
   /** CLOCK_MONOTONIC in ns as a JS number (exact below 2^53). */
@@ -266,6 +321,17 @@ export interface NativeModule {
   createSimDevice(opts: SimDeviceOptions): SimDevice;
   /** dlopen a driver .so implementing native/include/specula_driver.h and open it with `opts.config`. */
   loadDriver(path: string, opts: DriverOptions): Driver;
+  /**
+   * May this process's threads use SCHED_FIFO (a short-lived thread tries), why not, and whether
+   * SPECULA_REALTIME opts out. Always present on the native addon (optional for stand-ins).
+   */
+  realtimeProbe?(): RealtimeProbe;
+  /**
+   * Benchmark peer of the ring's lossless throughput (bench:ring only): two native threads move
+   * `frameBytes` frames through `slots` slots with one memcpy on each side and a spin hand-off,
+   * nothing else, for `seconds` (blocks the caller). Optional for stand-ins.
+   */
+  copyPipelinePeer?(frameBytes: number, slots: number, seconds: number): { frames: number; seconds: number; gbytePerSec: number };
   /** Offsets of the frame header as compiled into C++ (tests compare them with src/shared). */
   frameHeaderLayout(): Record<string, number>;
 }

@@ -58,6 +58,11 @@ describe('driver ABI (dlopen)', () => {
         expect(pay.every((v, i) => v === want(i))).toBe(true);
       }
     }
+    // The driver's own frame thread was made real-time at its first callback (default policy),
+    // where this process may use SCHED_FIFO.
+    const probe = n.realtimeProbe!();
+    expect(d.realtime).toBe(probe.permitted && !probe.disabledByEnv);
+    expect(d.realtimeState).toMatch(probe.permitted && !probe.disabledByEnv ? /^SCHED_FIFO 30$/ : /^normal priority/);
     d.stop();
     const stats = d.stats();
     expect(stats.map((s) => s.channel)).toEqual([0, 1]);

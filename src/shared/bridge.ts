@@ -25,13 +25,17 @@
  * - Electron: each channel worker (utilityProcess) owns one end of a MessagePort; main hands the other
  *   end to the window (`webContents.postMessage(FRAME_PORT_MESSAGE, {channel}, [port])`), the preload
  *   relays it to the page with `window.postMessage`. Messages follow `FramePortMessage`; the frame is
- *   an ordinary message value (never in the transfer list: electron/electron#34905); the renderer keeps
- *   only the newest frame per channel until its next draw.
+ *   an ordinary message value (never in the transfer list: electron/electron#34905); the renderer
+ *   answers each frame on the same port (any value) and the worker keeps at most `FRAME_WINDOW`
+ *   frames unanswered, the newest waiting in the worker; the renderer keeps only the newest frame
+ *   per channel until its next draw.
  * - Web mode: one WebSocket (`/ws`) opened by a dedicated Worker. Binary messages are display frames;
  *   text messages are `WsServerMessage` JSON. The worker reads the channel id from each frame's
- *   header, keeps the latest frame per channel and transfers it to the page (`FrameWorkerToPage`);
- *   the page acknowledges each one, so at most one frame per channel is in flight to the page and a
- *   slow page drops old frames (counted) instead of queueing them.
+ *   header, acknowledges it to the server at once (`encodeFrameAck`: 4 bytes, the channel id), keeps
+ *   the latest frame per channel and transfers it to the page (`FrameWorkerToPage`); the page
+ *   acknowledges each one. The server sends a channel's next frame only after the previous one was
+ *   acknowledged (`FRAME_WINDOW`), so neither the socket buffers (kernel and browser: megabytes,
+ *   i.e. seconds of frames) nor the page can queue frames: a slow client drops old frames (counted).
  * The renderer always keys frames by the channel id IN THE FRAME HEADER, never by port or arrival.
  */
 import type { CascadeSpec } from './cascade-spec';
@@ -277,8 +281,38 @@ export type PageToFrameWorker =
   | { type: 'send'; message: WsClientMessage }
   | { type: 'close' };
 
-/** Version of the WebSocket protocol (`hello.version`). */
-export const WS_PROTOCOL_VERSION = 1;
+/**
+ * Version of the WebSocket protocol (`hello.version`).
+ * 2: the client acknowledges every binary frame (`encodeFrameAck`); frames flow under `FRAME_WINDOW`.
+ */
+export const WS_PROTOCOL_VERSION = 2;
+
+/**
+ * Display frames per channel the server has sent and the client has not acknowledged yet. One: a
+ * frame never waits in a socket behind an older frame of its own channel; the cost is one round trip
+ * (well under a frame period on a local link) per frame per channel.
+ */
+export const FRAME_WINDOW = 1;
+
+/** Size of the client's binary frame acknowledgement: the channel id, uint32 little-endian. */
+export const FRAME_ACK_BYTES = 4;
+
+/** Write the acknowledgement of one received frame of `channel` into `out` (≥ 4 bytes). */
+export function encodeFrameAck(channel: number, out: Uint8Array): Uint8Array {
+  if (!Number.isInteger(channel) || channel < 0 || channel > 0xffffffff) throw new RangeError(`frame ack: channel must be a uint32, got ${channel}`);
+  if (out.byteLength < FRAME_ACK_BYTES) throw new RangeError(`frame ack: buffer of ${out.byteLength} bytes is shorter than ${FRAME_ACK_BYTES}`);
+  out[0] = channel & 0xff;
+  out[1] = (channel >>> 8) & 0xff;
+  out[2] = (channel >>> 16) & 0xff;
+  out[3] = (channel >>> 24) & 0xff;
+  return out.subarray(0, FRAME_ACK_BYTES);
+}
+
+/** The channel a binary client message acknowledges, or null when it is not a frame ack. */
+export function decodeFrameAck(bytes: Uint8Array): number | null {
+  if (bytes.byteLength !== FRAME_ACK_BYTES) return null;
+  return (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16)) + bytes[3] * 16777216;
+}
 
 /** Name of the access-token query parameter, header and cookie in web mode. */
 export const TOKEN_QUERY = 'token';

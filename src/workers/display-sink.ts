@@ -8,8 +8,11 @@
  *   only ever sees the newest frame). When the display geometry changes (new cascade) a new ring
  *   generation is created, because a ring's geometry is fixed at creation.
  * - `PortDisplaySink` (Electron): frames are posted on the MessagePort main handed over, as plain
- *   values (one structured-clone copy), never in the transfer list (electron/electron#34905).
+ *   values (one structured-clone copy), never in the transfer list (electron/electron#34905). The
+ *   renderer answers each frame on the same port; at most `FRAME_WINDOW` frames are unanswered and
+ *   the newest waits in one preallocated buffer, so a busy renderer cannot make the port queue grow.
  */
+import { FRAME_WINDOW } from '../shared/bridge';
 import { DType, FrameFlag } from '../shared/frame-header';
 import type { NativeModule, RingProducer } from '../native/api';
 
@@ -82,18 +85,39 @@ export interface PostPortLike {
   postMessage(message: unknown): void;
   start?(): void;
   close?(): void;
-  on?(event: 'close', cb: () => void): unknown;
+  /** 'close', and 'message' for the renderer's frame acknowledgements (MessagePortMain: `{ data }`). */
+  on?(event: 'close' | 'message', cb: (e?: { data: unknown }) => void): unknown;
 }
+
+/**
+ * A missing acknowledgement is given up after this long (counted): a renderer that lost track (or
+ * predates acks) must not freeze its channel for good.
+ */
+export const PORT_ACK_TIMEOUT_MS = 2000;
 
 /** Electron mode: post display frames on a MessagePort received from main. */
 export class PortDisplaySink implements DisplaySink {
   readonly outputRing = null;
   private port: PostPortLike | null = null;
+  /** Frames posted and not acknowledged by the renderer yet. */
+  private unacked = 0;
+  private sentAt = 0;
+  /** The newest frame waiting for an acknowledgement (preallocated in `resize`). */
+  private pending = new Uint8Array(0);
+  private hasPending = false;
+  /** Frames replaced while waiting (dropped after the worker), and acknowledgements given up. */
+  replaced = 0;
+  ackTimeouts = 0;
 
   /** Adopt a (new) port; main sends a fresh one when the window reloads. */
   setPort(port: PostPortLike): void {
     this.port?.close?.();
     this.port = port;
+    this.unacked = 0;
+    this.hasPending = false;
+    port.on?.('message', () => {
+      if (this.port === port) this.onAck();
+    });
     port.start?.();
     port.on?.('close', () => {
       if (this.port === port) this.port = null;
@@ -101,14 +125,44 @@ export class PortDisplaySink implements DisplaySink {
   }
 
   resize(bytes: number): number {
+    if (this.pending.byteLength !== bytes) {
+      this.pending = new Uint8Array(bytes);
+      this.hasPending = false;
+    }
     return bytes; // exact size: a posted view clones its whole ArrayBuffer
   }
 
   emit(frame: Uint8Array): boolean {
     if (!this.port) return false;
-    // Plain value, not transferred: the structured clone is the one copy (see electron#34905).
-    this.port.postMessage(frame);
+    if (this.unacked > 0 && performance.now() - this.sentAt > PORT_ACK_TIMEOUT_MS) {
+      this.unacked = 0;
+      this.ackTimeouts++;
+    }
+    if (this.unacked >= FRAME_WINDOW && frame.byteLength === this.pending.byteLength) {
+      // Latest wins: the frame waits (copied: the caller reuses its buffer) for the renderer's ack.
+      if (this.hasPending) this.replaced++;
+      this.pending.set(frame);
+      this.hasPending = true;
+      return true;
+    }
+    this.post(frame);
     return true;
+  }
+
+  private post(frame: Uint8Array): void {
+    // Plain value, not transferred: the structured clone is the one copy (see electron#34905).
+    this.port!.postMessage(frame);
+    if (this.unacked++ === 0) this.sentAt = performance.now();
+  }
+
+  private onAck(): void {
+    if (this.unacked === 0) return;
+    this.unacked--;
+    if (this.unacked > 0) this.sentAt = performance.now();
+    if (this.hasPending && this.port && this.unacked < FRAME_WINDOW) {
+      this.hasPending = false;
+      this.post(this.pending);
+    }
   }
 
   close(): void {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { encodeFrameAck, FRAME_ACK_BYTES } from '../../shared/bridge';
 import { FH } from '../../shared/frame-header';
 import { FakeHost } from './fake-host.test-util';
 import { tokenMatches } from './token';
@@ -22,10 +23,15 @@ afterEach(async () => {
   await srv.close();
 });
 
-function openWs(url: string, texts: any[] = [], bins: Buffer[] = []): Promise<WebSocket> {
+/** A client like the frame worker: acknowledges every binary frame on arrival unless `ack` is false. */
+function openWs(url: string, texts: any[] = [], bins: Buffer[] = [], ack = true): Promise<WebSocket> {
   return new Promise((res, rej) => {
     const ws = new WebSocket(url);
-    ws.on('message', (d, bin) => (bin ? bins.push(d as Buffer) : texts.push(JSON.parse(d.toString()))));
+    ws.on('message', (d, bin) => {
+      if (!bin) return texts.push(JSON.parse(d.toString()));
+      bins.push(d as Buffer);
+      if (ack) ws.send(encodeFrameAck((d as Buffer).readUInt32LE(FH.channel), new Uint8Array(FRAME_ACK_BYTES)));
+    });
     ws.once('open', () => res(ws));
     ws.once('error', rej);
     ws.once('unexpected-response', (_req, r) => rej(new Error(`HTTP ${r.statusCode}`)));
@@ -98,7 +104,7 @@ describe('web server', () => {
     const bins: Buffer[] = [];
     const ws = await openWs(srv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, texts, bins);
     await new Promise((r) => setTimeout(r, 50));
-    expect(texts[0]).toMatchObject({ type: 'hello', version: 1, channels: host.channels });
+    expect(texts[0]).toMatchObject({ type: 'hello', version: 2, channels: host.channels });
     ws.send(JSON.stringify({ type: 'call', id: 7, method: 'device.stall', params: { channel: 0, stalled: true } }));
     host.emitFrame(1, 1, 42);
     await new Promise((r) => setTimeout(r, 50));
@@ -122,6 +128,57 @@ describe('web server', () => {
     expect(bins[bins.length - 1][bins[bins.length - 1].length - 1]).toBe(50); // the newest arrived
     expect(client.droppedTotal + bins.length).toBe(50);
     expect(host.outstanding).toBe(0); // every lease went back to the engine's pool
+    ws.close();
+  });
+  it('sends a channel its next frame only after the client acknowledged the previous one (no socket queue)', async () => {
+    const bins: Buffer[] = [];
+    const ws = await openWs(srv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], bins, false);
+    await new Promise((r) => setTimeout(r, 30));
+    const client = [...srv.clients][0];
+    // Small frames, spaced: the socket takes each at once, so only the missing acks hold them back.
+    for (let i = 1; i <= 5; i++) {
+      host.emitFrame(0, i, i);
+      host.emitFrame(1, i, 100 + i);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(bins.map((b) => [b.readUInt32LE(FH.channel), b[b.length - 1]])).toEqual([[0, 1], [1, 101]]); // one per channel
+    expect(client.droppedTotal).toBe(6); // frames 2..4 of each channel replaced by the newer one
+    const ackOf = (b: Buffer) => encodeFrameAck(b.readUInt32LE(FH.channel), new Uint8Array(FRAME_ACK_BYTES));
+    ws.send(ackOf(bins[0])); // channel 0 acknowledged: its newest waiting frame (5) comes, channel 1 still waits
+    await new Promise((r) => setTimeout(r, 50));
+    expect(bins.map((b) => [b.readUInt32LE(FH.channel), b[b.length - 1]])).toEqual([[0, 1], [1, 101], [0, 5]]);
+    ws.send(ackOf(bins[1]));
+    ws.send(Buffer.from([1, 2, 3])); // not an ack: ignored
+    await new Promise((r) => setTimeout(r, 50));
+    expect(bins.map((b) => b[b.length - 1])).toEqual([1, 101, 5, 105]);
+    expect(client.ackedTotal).toBe(2);
+    expect(host.outstanding).toBe(0); // leases go back when the socket took the bytes, not at the ack
+    ws.close();
+  });
+
+  it('gives up an acknowledgement after ACK_TIMEOUT_MS so a client that never acks still gets frames', async () => {
+    const { ACK_TIMEOUT_MS } = await import('./ws-bridge');
+    const bins: Buffer[] = [];
+    const ws = await openWs(srv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], bins, false);
+    await new Promise((r) => setTimeout(r, 30));
+    const client = [...srv.clients][0];
+    host.emitFrame(2, 1, 1);
+    await new Promise((r) => setTimeout(r, 30));
+    host.emitFrame(2, 2, 2); // window closed: waits
+    await new Promise((r) => setTimeout(r, 30));
+    expect(bins).toHaveLength(1);
+    const realNow = performance.now.bind(performance);
+    const skew = ACK_TIMEOUT_MS + 1;
+    performance.now = () => realNow() + skew;
+    try {
+      host.emitFrame(2, 3, 3); // the missing ack is given up: frame 3 goes (frame 2 was replaced)
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      performance.now = realNow;
+    }
+    expect(bins.map((b) => b[b.length - 1])).toEqual([1, 3]);
+    expect(client.ackTimeouts).toBe(1);
     ws.close();
   });
 });

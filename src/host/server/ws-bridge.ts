@@ -1,19 +1,37 @@
 /**
  * WebSocket side of web mode (`/ws`): engine events and call results as JSON text, display frames
- * as binary messages. Per client and channel at most one frame is being written and one waits
- * (the newest): a slow client loses old frames, counted, and never makes the server queue.
+ * as binary messages.
+ *
+ * Frames flow under a window (`FRAME_WINDOW` in `src/shared/bridge.ts`): per client and channel a
+ * frame is sent only when the socket has taken the previous one AND the client acknowledged it (the
+ * frame worker answers every frame with a 4-byte ack). Waiting the socket's write callback alone is
+ * not enough: the kernel's and the browser's socket buffers take megabytes, i.e. seconds of frames
+ * at 16 channels, and every one of those frames would reach the screen late. Meanwhile at most one
+ * frame per channel waits here (the newest; older ones are dropped and counted), so a slow client
+ * loses old frames and never makes anything queue.
  */
 import type { WebSocket } from 'ws';
 import type { BridgeHandlers, WsClientMessage, WsServerMessage } from '../../shared/bridge';
-import { WS_PROTOCOL_VERSION } from '../../shared/bridge';
+import { decodeFrameAck, FRAME_WINDOW, WS_PROTOCOL_VERSION } from '../../shared/bridge';
 import { FH } from '../../shared/frame-header';
 import type { FrameLease } from './bridge-host';
 import { dispatchCall } from './rpc';
 
+/**
+ * An acknowledgement missing this long is given up (counted in `ackTimeouts`) and the channel flows
+ * again: a client that lost track must not freeze its channel for good. Acks travel on the same
+ * reliable socket, so this only happens with a client that does not speak protocol 2.
+ */
+export const ACK_TIMEOUT_MS = 2000;
+
 interface ChannelSlot {
-  /** A send of this channel's frame is in progress (socket not yet flushed). */
-  busy: boolean;
-  /** Newest frame waiting for the send in progress to finish (retained). */
+  /** The socket is writing this channel's last frame (its lease is still held). */
+  writing: boolean;
+  /** Frames sent and not acknowledged by the client yet. */
+  unacked: number;
+  /** When the oldest unacknowledged frame was sent (performance.now ms). */
+  sentAt: number;
+  /** Newest frame waiting for the window to open (retained). */
   pending: FrameLease | null;
   dropped: number;
 }
@@ -26,11 +44,14 @@ export class WsClient {
   /** Frames dropped for this client (latest-wins), all channels. */
   droppedTotal = 0;
   sentTotal = 0;
+  /** Acknowledgements received, and those given up after ACK_TIMEOUT_MS. */
+  ackedTotal = 0;
+  ackTimeouts = 0;
 
   constructor(readonly ws: WebSocket, private readonly handlers: BridgeHandlers) {
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return; // clients send no binary
-      void this.onText(data.toString());
+      if (isBinary) this.onBinary(data as Buffer);
+      else void this.onText(data.toString());
     });
     ws.on('close', () => this.releaseAll());
   }
@@ -55,12 +76,16 @@ export class WsClient {
     if (!this.frames || (this.channels && !this.channels.has(channel))) return;
     let s = this.slots.get(channel);
     if (!s) {
-      s = { busy: false, pending: null, dropped: 0 };
+      s = { writing: false, unacked: 0, sentAt: 0, pending: null, dropped: 0 };
       this.slots.set(channel, s);
     }
     if (this.ws.readyState !== this.ws.OPEN) return;
     frame.retain();
-    if (s.busy) {
+    if (s.unacked > 0 && performance.now() - s.sentAt > ACK_TIMEOUT_MS) {
+      s.unacked = 0;
+      this.ackTimeouts++;
+    }
+    if (s.writing || s.unacked >= FRAME_WINDOW) {
       if (s.pending) {
         s.pending.release();
         s.dropped++;
@@ -69,25 +94,41 @@ export class WsClient {
       s.pending = frame;
       return;
     }
-    this.send(channel, s, frame);
+    this.send(s, frame);
   }
 
-  private send(channel: number, s: ChannelSlot, frame: FrameLease): void {
+  private send(s: ChannelSlot, frame: FrameLease): void {
     if (this.ws.readyState !== this.ws.OPEN) {
       frame.release();
       return;
     }
-    s.busy = true;
+    s.writing = true;
+    if (s.unacked++ === 0) s.sentAt = performance.now();
     this.sentTotal++;
     this.ws.send(frame.bytes, { binary: true }, () => {
       frame.release();
-      s.busy = false;
-      const next = s.pending;
-      if (next) {
-        s.pending = null;
-        this.send(channel, s, next);
-      }
+      s.writing = false;
+      this.sendPending(s);
     });
+  }
+
+  private sendPending(s: ChannelSlot): void {
+    if (s.writing || s.unacked >= FRAME_WINDOW || !s.pending) return;
+    const next = s.pending;
+    s.pending = null;
+    this.send(s, next);
+  }
+
+  /** The only binary message a client sends: a frame acknowledgement (anything else is ignored). */
+  private onBinary(data: Buffer): void {
+    const channel = decodeFrameAck(data);
+    if (channel === null) return;
+    const s = this.slots.get(channel);
+    if (!s || s.unacked === 0) return; // late ack of a frame already given up
+    s.unacked--;
+    this.ackedTotal++;
+    if (s.unacked > 0) s.sentAt = performance.now();
+    this.sendPending(s);
   }
 
   private async onText(text: string): Promise<void> {

@@ -10,10 +10,16 @@ const send = process.send!.bind(process);
 const listeners: Listener[] = [];
 // Like Electron's parentPort, hold messages until the worker has attached its listener.
 const queued: { data: unknown; ports: unknown[] }[] = [];
+const ackListeners: ((e: { data: unknown }) => void)[] = [];
 const displayPort = {
   postMessage(frame: unknown): void {
     if (!(frame instanceof Uint8Array)) throw new TypeError('display port: expected a Uint8Array frame');
     send({ kind: 'frame', bytes: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64') });
+    // The emulated renderer acknowledges every frame once it is handed on (like ElectronBridge).
+    setImmediate(() => ackListeners.forEach((cb) => cb({ data: 0 })));
+  },
+  on(event: string, cb: (e: { data: unknown }) => void): void {
+    if (event === 'message') ackListeners.push(cb);
   },
   start(): void {},
   close(): void {},

@@ -29,6 +29,9 @@ export class ElectronBridge implements SpeculaBridge {
       const data = ev.data as unknown;
       const bytes = data instanceof Uint8Array ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : null;
       if (!bytes) return;
+      // Acknowledge at once: the worker posts this channel's next frame only then (FRAME_WINDOW), so
+      // the port never queues frames behind a busy page; the newest waits in the worker instead.
+      port.postMessage(channel);
       // The hint is the port's channel; the frame store trusts the header (and counts a mismatch).
       this.frameListener?.({ channel, bytes, receivedAtMs: performance.now(), droppedBefore: 0 });
     };

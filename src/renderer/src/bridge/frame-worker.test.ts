@@ -8,15 +8,16 @@ class FakeSocket {
   static OPEN = 1;
   readyState = 1;
   binaryType = '';
-  sent: string[] = [];
+  /** Text messages as sent; binary ones (frame acks) copied, since the worker reuses its buffer. */
+  sent: (string | number[])[] = [];
   onopen: (() => void) | null = null;
   onmessage: ((ev: { data: unknown }) => void) | null = null;
   onclose: ((ev: { code: number; reason: string }) => void) | null = null;
   constructor(readonly url: string) {
     FakeSocket.last = this;
   }
-  send(s: string) {
-    this.sent.push(s);
+  send(s: string | Uint8Array) {
+    this.sent.push(typeof s === 'string' ? s : Array.from(s));
   }
   close() {}
 }
@@ -43,11 +44,15 @@ describe('frame worker (web mode)', () => {
     expect(ws.url).toBe('ws://x/ws?token=t');
     expect(ws.binaryType).toBe('arraybuffer');
     posted.length = 0;
+    ws.sent.length = 0;
     for (let i = 1; i <= 5; i++) ws.onmessage!({ data: frame(3, i) }); // page has not acked yet
     ws.onmessage!({ data: frame(7, 1) }); // another channel is independent
     const frames = () => posted.filter((p) => p.msg.type === 'frame');
     expect(frames().map((p) => [p.msg.channel, new Uint8Array(p.msg.buffer)[79]])).toEqual([[3, 1], [7, 1]]);
     expect(frames()[0].transfer).toEqual([frames()[0].msg.buffer]); // transferred, not copied
+    // Every frame is acknowledged to the server on arrival, with its header's channel id (uint32 LE),
+    // dropped ones too: the server's window is about the socket, the page has its own.
+    expect(ws.sent).toEqual([[3, 0, 0, 0], [3, 0, 0, 0], [3, 0, 0, 0], [3, 0, 0, 0], [3, 0, 0, 0], [7, 0, 0, 0]]);
     self.onmessage({ data: { type: 'ack', channel: 3 } });
     const third = frames()[2];
     expect([third.msg.channel, new Uint8Array(third.msg.buffer)[79], third.msg.dropped]).toEqual([3, 5, 3]); // frames 2..4 dropped
@@ -58,6 +63,7 @@ describe('frame worker (web mode)', () => {
   it('forwards text messages and reports the connection status', () => {
     const ws = FakeSocket.last;
     posted.length = 0;
+    ws.sent.length = 0;
     ws.onmessage!({ data: JSON.stringify({ type: 'event', name: 'health', data: [] }) });
     expect(posted[0].msg).toEqual({ type: 'text', message: { type: 'event', name: 'health', data: [] } });
     self.onmessage({ data: { type: 'send', message: { type: 'subscribe', frames: false } } });

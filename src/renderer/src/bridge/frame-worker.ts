@@ -3,12 +3,14 @@
  * Web mode: the WebSocket lives here, not on the page (Playwright copies every page-level socket
  * message back to Node; a worker's socket is not inspected and carries ~3× more).
  *
- * Binary messages are display frames. The channel id is read from each frame's header; per channel
- * at most one frame is in flight to the page (until the page acks it) and one waits (the newest):
- * older waiting frames are dropped and the count travels with the next delivered frame.
+ * Binary messages are display frames. Each is acknowledged to the server at once (4 bytes, the
+ * channel id: the server sends a channel's next frame only then, so no socket buffer fills with
+ * old frames). The channel id is read from each frame's header; per channel at most one frame is in
+ * flight to the page (until the page acks it) and one waits (the newest): older waiting frames are
+ * dropped and the count travels with the next delivered frame.
  * Text messages (events, call results, hello) are forwarded as parsed JSON.
  */
-import type { FrameWorkerToPage, PageToFrameWorker, WsServerMessage } from '../../../shared/bridge';
+import { encodeFrameAck, FRAME_ACK_BYTES, type FrameWorkerToPage, type PageToFrameWorker, type WsServerMessage } from '../../../shared/bridge';
 import { FH } from '../../../shared/frame-header';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -26,6 +28,8 @@ let closedByPage = false;
 let retryMs = 250;
 /** Counters for diagnostics (readable with a debugger / Playwright `worker.evaluate`). */
 const stats = { received: 0, delivered: 0, dropped: 0, textMessages: 0 };
+/** Reused for every frame acknowledgement (WebSocket.send copies it). */
+const ackBytes = new Uint8Array(FRAME_ACK_BYTES);
 (self as unknown as { __frameStats: typeof stats }).__frameStats = stats;
 
 function post(msg: FrameWorkerToPage, transfer?: Transferable[]): void {
@@ -44,6 +48,7 @@ function onBinary(buf: ArrayBuffer): void {
   stats.received++;
   if (buf.byteLength < 64) return;
   const channel = new DataView(buf).getUint32(FH.channel, true);
+  if (ws && ws.readyState === WebSocket.OPEN) ws.send(encodeFrameAck(channel, ackBytes));
   let s = slots.get(channel);
   if (!s) {
     s = { inFlight: false, waiting: null, dropped: 0 };

@@ -6,6 +6,7 @@ import { DType, newFrameHeader, writeFrameHeader } from '../../../shared/frame-h
 import { ACK_STRIDE, AckField, AckState, type LatencyAckParams } from '../../../shared/latency';
 import { LatencyProbe } from '../latency/probe';
 import { DisplayController, DOWN_LATCH_MS } from './display-controller';
+import type { LoopFrame } from './draw-loop';
 
 const h = (state: ChannelHealth['state'], pid: number | null): ChannelHealth => ({ channel: 2, label: 'ch2', state, pid, fpsIn: 30, fpsOut: 30, skipped: 0, gaps: 0, cascadeMsP50: 1, cascadeMsP99: 1, lastFrameAgeMs: 0, restarts: 0, lastError: state === 'running' ? null : 'process killed by SIGKILL', cascade: 'light' });
 const health = (x: ChannelHealth) => useUi.getState().set({ health: { 2: x } });
@@ -62,8 +63,20 @@ describe('DisplayController stamps renderer hops through the latency probe (one 
     g.window = { devicePixelRatio: 1 };
     useUi.getState().set({ connected: true, channels: [{ channel: 3, label: 'CH 3', fps: 30, lines: 2, samples: 4, enabled: true, cascade: 'x' }], focus: null, health: {}, frozen: {}, frozenAll: false });
     c = new DisplayController();
-    // A fake GL (no WebGL under vitest): upload/render are counted, nothing is drawn.
-    const gl = { lost: false, uploads: 0, renders: [] as boolean[], upload() { this.uploads++; }, render(_t: unknown, full: boolean) { this.renders.push(full); }, destroy() {} };
+    // A fake surface (no WebGL under vitest): frames handed over are recorded (copied: the controller
+    // reuses its hand-over object); `present()` plays the surface's notice, `dropSurface()` its
+    // latest-wins replacement of a frame before upload.
+    const gl = {
+      lost: false, views: 0, frames: [] as LoopFrame[], at: [] as number[],
+      frame(f: LoopFrame) { this.frames.push({ ...f }); this.at.push(t / 1e6); }, // "uploaded" when handed over
+      setView() { this.views++; },
+      setSize() {}, destroy() {},
+    };
+    const ctl = c as unknown as { onPresentedFrames: (u: { frame: LoopFrame; uploadedAtMs: number }[], d: LoopFrame[], at: number) => void };
+    const present = () => {
+      const at = gl.at.splice(0);
+      ctl.onPresentedFrames(gl.frames.splice(0).map((frame, i) => ({ frame, uploadedAtMs: at[i] })), [], t / 1e6);
+    };
     Object.assign(c as unknown as Record<string, unknown>, { gl, canvas: { clientWidth: 10, clientHeight: 10, width: 10, height: 10, getBoundingClientRect: () => ({ left: 0, top: 0 }) } });
     let t = 50e9;
     const sync = { nowNs: () => t, offsetNs: () => 1e9, estimate: () => ({ offsetNs: 1e9, uncertaintyNs: 1e5, rttMinNs: 2e5, samples: 3 }), engineNowNs: () => t + 1e9 };
@@ -79,26 +92,36 @@ describe('DisplayController stamps renderer hops through the latency probe (one 
       dv.setUint16(DISPLAY_HEADER_OFFSET + DH.dtype, DType.U8, true);
       return b;
     };
-    c.onFrame({ channel: 3, bytes: mk(1), receivedAtMs: 0, droppedBefore: 0 });
+    c.requestRedraw(); // what attach() does
+    c.onFrame({ channel: 3, bytes: mk(1), receivedAtMs: 0, droppedBefore: 0 }); // no view yet: held
     t += 1e6;
-    c.onFrame({ channel: 3, bytes: mk(2), receivedAtMs: 1, droppedBefore: 0 }); // replaces seq 1 before upload
+    c.onFrame({ channel: 3, bytes: mk(2), receivedAtMs: 1, droppedBefore: 0 }); // replaces seq 1 on the page
+    expect(gl.frames).toHaveLength(0);
     t += 1e6;
-    rafs.shift()!(0); // draw: uploads seq 2, presents it
-    expect(gl.uploads).toBe(1);
-    expect(gl.renders).toEqual([true]); // first draw: full
-    c.onFrame({ channel: 3, bytes: mk(3), receivedAtMs: 2, droppedBefore: 0 });
-    rafs.shift()!(0);
-    expect(gl.renders).toEqual([true, false]); // only the changed tile is drawn again
+    rafs.shift()!(0); // the first view goes out, then the held frame (seq 2)
+    expect(gl.views).toBe(1);
+    expect(gl.frames.map((f) => f.fresh)).toEqual([true]);
+    t += 1e6;
+    present(); // the surface composited it
+    c.onFrame({ channel: 3, bytes: mk(3), receivedAtMs: 2, droppedBefore: 0 }); // on screen now: handed over at once
+    c.onFrame({ channel: 3, bytes: mk(4), receivedAtMs: 3, droppedBefore: 0 });
+    expect(gl.frames).toHaveLength(2);
+    // The surface replaced seq 3 by seq 4 before its upload (latest wins) and drew seq 4.
+    const [f3, f4] = gl.frames.splice(0);
+    gl.at.length = 0;
+    ctl.onPresentedFrames([{ frame: f4, uploadedAtMs: t / 1e6 }], [f3], t / 1e6);
+    expect(c.store.slot(3).dropped).toBe(2); // seq 1 on the page, seq 3 in the surface
     probe.flush();
     const rows = acks.flatMap((a) => a.rows);
     const byRow = Array.from({ length: rows.length / ACK_STRIDE }, (_, i) => rows.slice(i * ACK_STRIDE, (i + 1) * ACK_STRIDE));
-    expect(byRow.map((r) => [r[AckField.seq], r[AckField.state]])).toEqual([[1, AckState.RendererDropped], [2, AckState.Presented], [3, AckState.Presented]]);
+    expect(byRow.map((r) => [r[AckField.seq], r[AckField.state]])).toEqual([[1, AckState.RendererDropped], [2, AckState.Presented], [3, AckState.RendererDropped], [4, AckState.Presented]]);
     for (const r of byRow.filter((x) => x[AckField.state] === AckState.Presented)) {
       expect(r[AckField.stamps + Hop.Received]).toBeGreaterThan(50e9 + 1e9 - 1);
       expect(r[AckField.stamps + Hop.Uploaded]).toBeGreaterThanOrEqual(r[AckField.stamps + Hop.Received]);
       expect(r[AckField.stamps + Hop.Presented]).toBeGreaterThanOrEqual(r[AckField.stamps + Hop.Uploaded]);
     }
-    expect(byRow[1][AckField.stamps + Hop.Uploaded] - byRow[1][AckField.stamps + Hop.Received]).toBe(1e6); // received at t+1 ms, uploaded at t+2 ms
+    expect(byRow[1][AckField.stamps + Hop.Uploaded] - byRow[1][AckField.stamps + Hop.Received]).toBe(1e6); // received at t+1 ms, uploaded (surface's time) at t+2 ms
+    expect(byRow[1][AckField.stamps + Hop.Presented] - byRow[1][AckField.stamps + Hop.Uploaded]).toBe(1e6); // presented when the surface said, 1 ms later
     expect(c.clock.offsetMs).toBe(1000);
   });
 });

@@ -2,13 +2,17 @@
  * The per-frame side of the UI, outside React: frames in → textures → one draw per animation frame
  * when something changed; a watchdog timer (independent of frame arrival) that shows STALE / NO
  * SIGNAL / PROCESS DOWN on tiles; HUD numbers written straight into the DOM a few times a second.
+ * The pixels themselves are drawn by a `GlSurface`: normally the GL worker owning the canvas (so the
+ * main thread never waits for WebGL), the frames travelling there and back by transfer.
  */
 import type { DeliveredFrame } from '../../../shared/bridge';
 import type { ChannelHealth } from '../../../shared/health';
 import { isFrozen, useUi, visibleChannels, type UiState } from '../state/ui-store';
 import { colormapRow } from './colormaps';
 import { acquiredMs, FrameStore, type ChannelSlot } from './frame-store';
-import { GlDisplay, type TileDraw } from './gl-display';
+import { createSurface, type GlSurface } from './gl-surface';
+import type { LoopFrame, UploadedFrame, ViewTile } from './draw-loop';
+import { backingScale, type TileExtent } from './layout';
 import { formatAge, heldReason, nominalPeriodMs, STALE_PERIODS, tileSignal, type TileSignal } from './staleness';
 import { effectiveRange } from './window-level';
 
@@ -59,8 +63,9 @@ export interface PageClockSync {
  */
 export interface FrameStamps {
   received(bytes: Uint8Array): void;
-  uploaded(bytes: Uint8Array): void;
-  presented(bytes: Uint8Array): void;
+  /** `atNs`: when it happened on the page clock (performance.now() × 1e6); default now. */
+  uploaded(bytes: Uint8Array, atNs?: number): void;
+  presented(bytes: Uint8Array, atNs?: number): void;
   dropped(bytes: Uint8Array): void;
 }
 
@@ -68,12 +73,14 @@ export class DisplayController {
   readonly store = new FrameStore();
   private sync: PageClockSync | null = null;
   private stamps: FrameStamps | null = null;
-  private gl: GlDisplay | null = null;
+  private gl: GlSurface | null = null;
+  /** Backing store size last given to the surface (the canvas element may be transferred). */
+  private backingW = 0;
+  private backingH = 0;
   private canvas: HTMLCanvasElement | null = null;
   private readonly tiles = new Map<number, TileView>();
   private rafPending = false;
   /** Set by tileDraws when a tile's image rect moved since the last draw. */
-  private tileMoved = false;
   private redrawRequested = true;
   private watchdog: ReturnType<typeof setTimeout> | null = null;
   private lastHudAt = 0;
@@ -81,7 +88,6 @@ export class DisplayController {
   private readonly unsub: () => void;
   private resizeObs: ResizeObserver | null = null;
   private readonly presented = new Set<PresentedListener>();
-  private readonly justUploaded: ChannelSlot[] = [];
   /** Total frames drawn / rAF callbacks that drew (diagnostics, read by e2e). */
   stats = { draws: 0, fullDraws: 0, uploads: 0, rafs: 0, frameMsMax: 0, frameMsSum: 0, watchdogLateMsMax: 0 };
   lastError: string | null = null;
@@ -106,13 +112,22 @@ export class DisplayController {
     this.canvas = canvas;
     // The watchdog first: the safety overlays must work even if WebGL does not.
     this.armWatchdog(0);
-    this.gl = new GlDisplay(canvas, (lost) => {
-      useUi.getState().set({ contextLost: lost });
-      if (!lost) {
-        // regl restored its objects empty: put every channel's last frame back.
-        for (const s of this.store.all()) if (s.shown && !s.pending) s.pending = s.shown;
-        this.requestRedraw();
-      }
+    this.backingW = 0;
+    this.backingH = 0;
+    this.gl = createSurface(canvas, {
+      onContext: (lost) => {
+        useUi.getState().set({ contextLost: lost });
+        if (!lost) {
+          // regl restored its objects empty: put every channel's last frame back (a frame still
+          // in the worker comes back and is uploaded again on its way).
+          for (const s of this.store.all()) if (s.shown && s.shown.byteLength > 0 && !s.pending) s.pending = s.shown;
+          this.requestRedraw(); // sends the view, then hands those frames over
+        }
+      },
+      onPresented: this.onPresentedFrames,
+      onError: (m) => {
+        this.lastError = m;
+      },
     });
     this.resizeObs = new ResizeObserver(() => this.requestRedraw());
     this.resizeObs.observe(canvas);
@@ -161,7 +176,7 @@ export class DisplayController {
     this.onWatchdog();
   }
 
-  /** Entry of every display frame (from the bridge). */
+  /** Entry of every display frame (from the bridge): straight on to the surface unless held. */
   onFrame = (f: DeliveredFrame): void => {
     const slot = this.store.put(f.bytes, f.channel, f.receivedAtMs, f.droppedBefore);
     if (!slot) {
@@ -172,15 +187,48 @@ export class DisplayController {
       if (this.store.replaced && this.store.replaced !== slot.shown) this.stamps.dropped(this.store.replaced);
       this.stamps.received(f.bytes);
     }
-    this.schedule();
+    this.handOver(slot);
   };
 
-  requestRedraw(): void {
-    this.redrawRequested = true;
-    this.schedule();
+  /**
+   * Give a channel's waiting frame to the surface, unless the channel is frozen, off screen, or the
+   * context is lost (then it waits here, latest wins). The surface draws it at its next animation
+   * frame and hands it back (`onPresentedFrames`); meanwhile `shown` is detached.
+   */
+  private handOver(s: ChannelSlot): void {
+    const gl = this.gl;
+    if (!s.pending || !gl || gl.lost || !this.visible.has(s.channel) || isFrozen(this.ui, s.channel)) return;
+    // A re-upload of the frame already shown (context restore) is not a new presentation.
+    const fresh = s.pending !== s.shown;
+    const f = this.loopFrame;
+    f.channel = s.channel;
+    f.width = s.width;
+    f.height = s.height;
+    f.dtype = s.dtype;
+    f.vmin = s.vmin;
+    f.vmax = s.vmax;
+    f.bytes = s.pending;
+    f.fresh = fresh;
+    s.shown = s.pending;
+    s.pending = null;
+    this.stats.uploads++;
+    gl.frame(f);
+    // The data geometry may have changed: the backing scale follows (checked once a frame is shown).
+    if (this.backingW === 0 || s.width !== s.lastW || s.height !== s.lastH) {
+      s.lastW = s.width;
+      s.lastH = s.height;
+      this.requestRedraw();
+    }
   }
 
-  private schedule(): void {
+  /** Reused for every hand-over (the surface copies its fields into its message or queue). */
+  private readonly loopFrame: LoopFrame = { channel: 0, width: 0, height: 0, dtype: 0 as LoopFrame['dtype'], vmin: 0, vmax: 0, bytes: new Uint8Array(0), fresh: true };
+  /** Channels on screen (kept in step with the UI state). */
+  private visible = new Set<number>();
+
+  /** Recompute the view (tiles, window/level, colormaps, backing size) at the next animation frame. */
+  requestRedraw(): void {
+    this.redrawRequested = true;
     if (this.rafPending) return;
     this.rafPending = true;
     requestAnimationFrame(this.frame);
@@ -188,100 +236,124 @@ export class DisplayController {
 
   private readonly frame = (): void => {
     const t0 = performance.now();
-    this.drawFrame();
+    this.rafPending = false;
+    this.stats.rafs++;
+    if (this.redrawRequested) this.sendView();
     const dt = performance.now() - t0;
     this.stats.frameMsSum += dt;
     if (dt > this.stats.frameMsMax) this.stats.frameMsMax = dt;
   };
 
-  private drawFrame(): void {
-    this.rafPending = false;
-    this.stats.rafs++;
+  /** The view as the page lays it out: tile rectangles, window/level, colormap; frames held before. */
+  private sendView(): void {
     const gl = this.gl;
-    if (!gl || gl.lost || !this.canvas) return;
+    if (!gl || !this.canvas) return;
+    this.redrawRequested = false;
     const ui = this.ui;
     const visible = visibleChannels(ui);
-    let full = this.redrawRequested;
-    let changed = full;
-    this.redrawRequested = false;
-    this.justUploaded.length = 0;
-    for (const ch of visible) {
-      if (!this.store.has(ch)) continue;
-      const s = this.store.slot(ch);
-      if (!s.pending || isFrozen(ui, ch)) continue;
-      // A re-upload of the frame already shown (context restore) is not a new presentation.
-      const fresh = s.pending !== s.shown;
-      try {
-        gl.upload(s, s.pending);
-      } catch (e) {
-        this.lastError = e instanceof Error ? e.message : String(e);
-        s.pending = null;
-        continue;
-      }
-      s.shown = s.pending;
-      s.pending = null;
-      s.dirty = true;
-      this.stats.uploads++;
-      if (fresh) {
-        this.stamps?.uploaded(s.shown);
-        this.justUploaded.push(s);
-      }
-      changed = true;
-    }
-    if (!changed) return;
-    if (this.resizeCanvas()) full = true;
-    // Only tiles with a new texture are drawn again, unless the view changed (layout, W/L, colormap…).
-    this.tileMoved = false;
-    const draws = this.tileDraws(ui, visible);
-    if (this.tileMoved) full = true;
-    gl.render(draws, full);
-    for (const s of this.store.all()) s.dirty = false;
-    this.stats.draws++;
-    if (full) this.stats.fullDraws++;
-    // HUD latency: acquisition → draw issued, on the engine clock through the shared sync.
+    this.visible = new Set(visible);
+    this.resizeCanvas(visible);
+    gl.setView(this.viewTiles(ui, visible));
+    this.stats.fullDraws++;
+    // Frames held while their channel was frozen or off screen go now.
+    for (const ch of visible) if (this.store.has(ch)) this.handOver(this.store.slot(ch));
+  }
+
+  /**
+   * Frames back from the surface after the draw that showed them was composited: stamp uploaded /
+   * presented at the times the surface measured, HUD latency (acquisition → presented, engine clock
+   * through the shared sync), presented listeners; frames it replaced before upload are dropped.
+   */
+  private readonly onPresentedFrames = (uploaded: UploadedFrame[], dropped: LoopFrame[], atMs: number): void => {
     const offNs = this.sync ? this.sync.offsetNs() : NaN;
-    const engineNowMs = Number.isNaN(offNs) ? NaN : performance.now() + offNs / 1e6;
-    for (const s of this.justUploaded) {
-      if (!s.shown) continue;
-      if (!Number.isNaN(engineNowMs)) s.noteLatency(engineNowMs - acquiredMs(s.shown));
-      this.stamps?.presented(s.shown);
-      for (const l of this.presented) l(s.channel, s.shown);
+    for (const d of dropped) {
+      this.giveBack(d);
+      if (d.fresh) {
+        this.stamps?.dropped(d.bytes);
+        if (this.store.has(d.channel)) this.store.slot(d.channel).dropped++;
+      }
     }
+    if (uploaded.length > 0) this.stats.draws++;
+    for (const u of uploaded) {
+      const f = u.frame;
+      const s = this.giveBack(f);
+      if (!f.fresh) continue;
+      this.stamps?.uploaded(f.bytes, u.uploadedAtMs * 1e6);
+      this.stamps?.presented(f.bytes, atMs * 1e6);
+      if (s && !Number.isNaN(offNs)) s.noteLatency(atMs + offNs / 1e6 - acquiredMs(f.bytes));
+      for (const l of this.presented) l(f.channel, f.bytes);
+    }
+  };
+
+  /** A frame buffer is the page's again: if its slot's `shown` is detached, this is (or precedes) it. */
+  private giveBack(f: LoopFrame): ChannelSlot | null {
+    const s = this.store.has(f.channel) ? this.store.slot(f.channel) : null;
+    if (s && s.shown && s.shown.byteLength === 0) s.shown = f.bytes;
+    return s;
   }
 
-  /** Match the backing store to the canvas' CSS size; true when it changed (the buffer is then cleared). */
-  private resizeCanvas(): boolean {
+  /** Reused per draw by `resizeCanvas` (no allocation per frame). */
+  private readonly extents: TileExtent[] = [];
+
+  /**
+   * Match the backing store to the canvas' CSS size at `backingScale` (device pixels, or fewer when
+   * every visible frame is smaller than its tile); true when it changed (the buffer is then cleared).
+   */
+  private resizeCanvas(visible: readonly number[]): boolean {
     const c = this.canvas!;
-    const dpr = window.devicePixelRatio || 1;
-    const w = Math.max(1, Math.round(c.clientWidth * dpr));
-    const h = Math.max(1, Math.round(c.clientHeight * dpr));
-    if (c.width === w && c.height === h) return false;
-    c.width = w;
-    c.height = h;
-    return true;
-  }
-
-  private tileDraws(ui: UiState, visible: number[]): TileDraw[] {
-    const out: TileDraw[] = [];
-    const cr = this.canvas!.getBoundingClientRect();
+    let n = 0;
     for (const ch of visible) {
       const view = this.tiles.get(ch);
       if (!view || !this.store.has(ch)) continue;
       const s = this.store.slot(ch);
+      if (!s.shown && !s.pending) continue;
+      const e = this.extents[n] ?? (this.extents[n] = { w: 0, h: 0, dataW: 0, dataH: 0 });
+      e.w = view.image.clientWidth;
+      e.h = view.image.clientHeight;
+      e.dataW = s.width;
+      e.dataH = s.height;
+      n++;
+    }
+    this.extents.length = n;
+    const scale = backingScale(this.extents, window.devicePixelRatio || 1);
+    const w = Math.max(1, Math.round(c.clientWidth * scale));
+    const h = Math.max(1, Math.round(c.clientHeight * scale));
+    if (this.backingW === w && this.backingH === h) return false;
+    this.backingW = w;
+    this.backingH = h;
+    // The CSS → backing factor actually applied (rounding), so tiles land on the right pixels.
+    this.gl!.setSize(w, h, w / Math.max(1, c.clientWidth));
+    return true;
+  }
+
+  /** Tile rectangles (CSS px, canvas-relative) with their window/level and colormap. */
+  private viewTiles(ui: UiState, visible: number[]): ViewTile[] {
+    const out: ViewTile[] = [];
+    const cr = this.canvas!.getBoundingClientRect();
+    for (const ch of visible) {
+      const view = this.tiles.get(ch);
+      if (!view) continue;
       const r = view.image.getBoundingClientRect();
-      const [lo, hi] = effectiveRange(ui.wlByChannel[ch], ui.wlGlobal, s.dtype, s.vmin, s.vmax);
-      const x = r.left - cr.left;
-      const y = r.top - cr.top;
-      if (x !== view.lx || y !== view.ly || r.width !== view.lw || r.height !== view.lh) {
-        this.tileMoved = true;
-        view.lx = x;
-        view.ly = y;
-        view.lw = r.width;
-        view.lh = r.height;
-      }
-      out.push({ channel: ch, x, y, w: r.width, h: r.height, lo, hi, cmapRow: colormapRow(ui.colormapByChannel[ch] ?? ui.colormap), dirty: s.dirty });
+      view.lx = r.left - cr.left;
+      view.ly = r.top - cr.top;
+      view.lw = r.width;
+      view.lh = r.height;
+      out.push({ channel: ch, x: view.lx, y: view.ly, w: r.width, h: r.height, wl: ui.wlByChannel[ch], wlGlobal: ui.wlGlobal, cmapRow: colormapRow(ui.colormapByChannel[ch] ?? ui.colormap) });
     }
     return out;
+  }
+
+  /** True when a tile's image area moved since the view was sent (a layout change without a resize). */
+  private tilesMoved(): boolean {
+    if (!this.canvas) return false;
+    const cr = this.canvas.getBoundingClientRect();
+    for (const ch of this.visible) {
+      const view = this.tiles.get(ch);
+      if (!view) continue;
+      const r = view.image.getBoundingClientRect();
+      if (r.left - cr.left !== view.lx || r.top - cr.top !== view.ly || r.width !== view.lw || r.height !== view.lh) return true;
+    }
+    return false;
   }
 
   /** The data range currently applied to a channel (for the W/L controls' starting point). */
@@ -362,7 +434,11 @@ export class DisplayController {
   private onWatchdog(): void {
     const now = performance.now();
     const hud = now - this.lastHudAt >= HUD_MS;
-    if (hud) this.lastHudAt = now;
+    if (hud) {
+      this.lastHudAt = now;
+      // A layout change that resized nothing (a panel, a tile moving) still moves the images.
+      if (this.tilesMoved()) this.requestRedraw();
+    }
     let worstP99 = NaN;
     for (const [ch, v] of this.tiles) {
       const sig = this.signalOf(ch, now);
@@ -430,12 +506,12 @@ export class DisplayController {
    * bottom-up). Re-draws the current view first (no upload). For tests and support; null when the
    * tile is not on screen or the context is lost.
    */
-  readTile(ch: number): { width: number; height: number; rgba: Uint8Array } | null {
+  readTile(ch: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {
     const gl = this.gl;
     const view = this.tiles.get(ch);
-    if (!gl || gl.lost || !this.canvas || !view) return null;
-    this.resizeCanvas();
-    gl.render(this.tileDraws(this.ui, visibleChannels(this.ui)), true);
+    if (!gl || gl.lost || !this.canvas || !view) return Promise.resolve(null);
+    // The view as it is now (the read draws it again), then the rectangle.
+    this.sendView();
     const cr = this.canvas.getBoundingClientRect();
     const r = view.image.getBoundingClientRect();
     return gl.read(r.left - cr.left, r.top - cr.top, r.width, r.height);
@@ -443,10 +519,6 @@ export class DisplayController {
 
   /** Test hook: lose and (after `ms`) restore the WebGL context. */
   simulateContextLoss(ms = 300): boolean {
-    const ext = this.gl?.loseContextExtension();
-    if (!ext) return false;
-    ext.loseContext();
-    setTimeout(() => ext.restoreContext(), ms);
-    return true;
+    return this.gl?.loseContext(ms) ?? false;
   }
 }

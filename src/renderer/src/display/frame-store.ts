@@ -31,8 +31,9 @@ export class ChannelSlot {
   misrouted = 0;
   /** Frames received. */
   received = 0;
-  /** The texture got a new frame since the tile was last drawn (the draw loop clears it). */
-  dirty = false;
+  /** Geometry of the last frame handed to the display (a change re-derives the canvas backing size). */
+  lastW = 0;
+  lastH = 0;
   private readonly arrivals = new Float64Array(RING);
   private readonly latencies = new Float64Array(RING);
   private nArr = 0;
@@ -181,7 +182,14 @@ export class FrameStore {
 }
 
 /** Pixels of a display frame as the typed array texture upload wants. */
-export function pixelView(bytes: Uint8Array, slot: ChannelSlot): Uint8Array | Float32Array {
+/** Geometry of a frame's pixels (a `ChannelSlot` has it). */
+export interface PixelGeometry {
+  width: number;
+  height: number;
+  dtype: DType;
+}
+
+export function pixelView(bytes: Uint8Array, slot: PixelGeometry): Uint8Array | Float32Array {
   const n = slot.width * slot.height;
   const off = bytes.byteOffset + DISPLAY_PIXELS_OFFSET;
   if (slot.dtype === DType.F32) {

@@ -1,5 +1,7 @@
 /**
- * All pixels of the workbench: ONE regl (WebGL) context on one canvas behind the tile grid.
+ * All pixels of the workbench: ONE regl (WebGL) context on one canvas behind the tile grid. It runs
+ * where the canvas is: in the GL worker on an OffscreenCanvas (`gl-worker.ts`, the normal case), or
+ * on the page (`gl-surface.ts` fallback). It knows nothing of the DOM: sizes come from the caller.
  *
  * - One texture per channel id, created once (re-created only if a channel's geometry or dtype
  *   changes) and updated in place with `subimage`.
@@ -12,7 +14,7 @@ import createREGL from 'regl';
 import { DType } from '../../../shared/frame-header';
 import { buildLut, COLORMAPS } from './colormaps';
 import { fitRect } from './layout';
-import { pixelView, type ChannelSlot } from './frame-store';
+import { pixelView, type PixelGeometry } from './frame-store';
 
 /** One tile to draw, in CSS pixels relative to the canvas' top-left corner. */
 export interface TileDraw {
@@ -79,20 +81,20 @@ export class GlDisplay {
   private readonly props = { img: null as unknown as createREGL.Texture2D, scale: 1, bias: 0, lutY: 0, viewport: { x: 0, y: 0, width: 1, height: 1 } };
   private readonly lut: createREGL.Texture2D;
   private readonly floatOk: boolean;
+  /** Backing pixels per CSS pixel (tile rects arrive in CSS px). */
+  private scale = 1;
   lost = false;
   /** Draw calls issued (for tests/diagnostics). */
   draws = 0;
   uploads = 0;
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly onContext: (lost: boolean) => void) {
-    this.regl = createREGL({
-      canvas,
-      // preserveDrawingBuffer: tiles whose texture did not change are not drawn again (partial render);
-      // keeping the buffer costs one copy per composite, far less than shading every tile again
-      // on a software rasterizer (SwiftShader: ~3 ms per 265×176 tile here).
-      attributes: { antialias: false, preserveDrawingBuffer: true, alpha: false, depth: false, stencil: false },
-      optionalExtensions: ['OES_texture_float', 'OES_texture_float_linear'],
-    });
+  constructor(private readonly canvas: HTMLCanvasElement | OffscreenCanvas, private readonly onContext: (lost: boolean) => void) {
+    // preserveDrawingBuffer: tiles whose texture did not change are not drawn again (partial render);
+    // keeping the buffer costs one copy per composite, far less than shading every tile again
+    // on a software rasterizer (SwiftShader: ~3 ms per 265×176 tile here).
+    const gl = canvas.getContext('webgl', { antialias: false, preserveDrawingBuffer: true, alpha: false, depth: false, stencil: false }) as WebGLRenderingContext | null;
+    if (!gl) throw new Error('WebGL is not available');
+    this.regl = createREGL({ gl, optionalExtensions: ['OES_texture_float', 'OES_texture_float_linear'] });
     this.floatOk = this.regl.hasExtension('OES_texture_float');
     this.lut = this.regl.texture({ width: 256, height: COLORMAPS.length, data: buildLut(), format: 'rgba', type: 'uint8', min: 'nearest', mag: 'nearest', wrapS: 'clamp', wrapT: 'clamp' });
     const QUAD = [0, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1, 1];
@@ -128,8 +130,15 @@ export class GlDisplay {
     });
   }
 
+  /** Set the backing store size (device px) and how many of them make one CSS px. */
+  setSize(width: number, height: number, scale: number): void {
+    if (this.canvas.width !== width) this.canvas.width = width;
+    if (this.canvas.height !== height) this.canvas.height = height;
+    this.scale = scale;
+  }
+
   /** Upload a channel's frame (creating its texture the first time or when the geometry changed). */
-  upload(slot: ChannelSlot, bytes: Uint8Array): void {
+  upload(slot: PixelGeometry & { channel: number }, bytes: Uint8Array): void {
     if (this.lost) return;
     if (slot.dtype === DType.F32 && !this.floatOk) throw new Error('this GPU cannot show float32 frames (no OES_texture_float)');
     let t = this.textures.get(slot.channel);
@@ -162,7 +171,7 @@ export class GlDisplay {
    */
   render(tiles: readonly TileDraw[], full = true): void {
     if (this.lost) return;
-    const dpr = this.canvas.width / Math.max(1, this.canvas.clientWidth);
+    const dpr = this.scale;
     const H = this.canvas.height;
     this.regl.poll();
     if (full) this.regl.clear({ color: [0.07, 0.07, 0.08, 1] });
@@ -195,7 +204,7 @@ export class GlDisplay {
    * Read back a rectangle (CSS px relative to the canvas) of what the last `render` drew.
    */
   read(x: number, y: number, w: number, h: number): { width: number; height: number; rgba: Uint8Array } {
-    const dpr = this.canvas.width / Math.max(1, this.canvas.clientWidth);
+    const dpr = this.scale;
     const px = Math.max(0, Math.round(x * dpr));
     const pw = Math.max(1, Math.min(this.canvas.width - px, Math.round(w * dpr)));
     const ph = Math.max(1, Math.round(h * dpr));

@@ -1,7 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { buildLut, colormapRgb, COLORMAPS } from './colormaps';
-import { fitRect, gridShape } from './layout';
+import { backingScale, fitRect, gridShape } from './layout';
 import { dragWindowLevel, effectiveRange, parseWlField } from './window-level';
+
+describe('canvas backing scale', () => {
+  it('keeps at least one backing pixel per data pixel, never above the device pixel ratio', () => {
+    // 256×512 frames in 530×704 tiles: the image is 352×704 CSS px, 512 rows need 512/704 → 0.75 (16ths, up)
+    expect(backingScale([{ w: 530, h: 704, dataW: 256, dataH: 512 }, { w: 530, h: 704, dataW: 256, dataH: 512 }], 1)).toBe(0.75);
+    // data larger than the tile: full device resolution
+    expect(backingScale([{ w: 265, h: 176, dataW: 256, dataH: 512 }], 1)).toBe(1);
+    expect(backingScale([{ w: 265, h: 176, dataW: 256, dataH: 512 }], 2)).toBe(2);
+    // the most demanding tile decides
+    expect(backingScale([{ w: 1000, h: 1000, dataW: 100, dataH: 100 }, { w: 400, h: 400, dataW: 200, dataH: 200 }], 1)).toBe(0.5);
+    // nothing to show yet, or degenerate sizes: device ratio
+    expect(backingScale([], 1.5)).toBe(1.5);
+    expect(backingScale([{ w: 0, h: 100, dataW: 10, dataH: 10 }, { w: 100, h: 100, dataW: 0, dataH: 0 }], 1)).toBe(1);
+    // tiny frames on a huge tile: floor of 1/16
+    expect(backingScale([{ w: 4000, h: 4000, dataW: 8, dataH: 8 }], 1)).toBe(1 / 16);
+  });
+});
 
 describe('grid layout', () => {
   it('adapts from 1 to 16+ tiles', () => {

@@ -33,3 +33,31 @@ export function fitRect(x: number, y: number, w: number, h: number, a: number): 
   const fh = w / a;
   return [x, y + (h - fh) / 2, w, fh];
 }
+
+/** A tile's image area (CSS px) and the size of the frame it shows (data px). */
+export interface TileExtent {
+  w: number;
+  h: number;
+  dataW: number;
+  dataH: number;
+}
+
+/**
+ * Canvas backing pixels per CSS pixel. Normally the device pixel ratio; lower when every tile shows
+ * a frame smaller than its place on screen, down to the resolution where each data pixel still gets
+ * at least one backing pixel. The browser scales the canvas up (`image-rendering: pixelated`, so no
+ * colour is invented between pixels). Why: without a GPU, every drawn backing pixel costs shading
+ * on SwiftShader and a synchronous read-back for the software compositor, on the page's main thread;
+ * pixels finer than the data carry nothing. Quantised to 1/16 so small layout moves don't resize
+ * (a resize clears the canvas and forces a full redraw). `dpr` when no tile has a frame yet.
+ */
+export function backingScale(tiles: readonly TileExtent[], dpr: number): number {
+  let need = 0;
+  for (const t of tiles) {
+    if (!(t.w > 0 && t.h > 0 && t.dataW > 0 && t.dataH > 0)) continue;
+    const [, , fw, fh] = fitRect(0, 0, t.w, t.h, t.dataW / t.dataH);
+    need = Math.max(need, t.dataW / fw, t.dataH / fh);
+  }
+  if (need === 0) return dpr;
+  return Math.min(dpr, Math.max(1 / 16, Math.ceil(need * 16) / 16));
+}

@@ -29,6 +29,26 @@ function fakeSync(): SyncSource & { t: number; synced: boolean } {
 }
 
 describe('LatencyProbe', () => {
+  it('takes upload and presentation times measured elsewhere (the GL worker) as given', () => {
+    const sync = fakeSync();
+    const sent: LatencyAckParams[] = [];
+    const rafs: (() => void)[] = [];
+    const p = new LatencyProbe({ send: (m) => { sent.push(m); }, sync, raf: (cb) => rafs.push(cb) });
+    const a = frame(2, 7, sync.t - 10e6);
+    p.received(a); // at t
+    p.uploaded(a, sync.t + 3e6);
+    p.presented(a, sync.t + 20e6);
+    expect(rafs).toHaveLength(0); // no animation frame needed: the time is known
+    sync.t += 50e6; // the notice reached the page much later: irrelevant
+    p.flush();
+    const r = sent[0].rows;
+    const st = (h: Hop) => r[AckField.stamps + h];
+    expect(r[AckField.state]).toBe(AckState.Presented);
+    expect(st(Hop.Uploaded) - st(Hop.Received)).toBe(3e6);
+    expect(st(Hop.Presented) - st(Hop.Received)).toBe(20e6);
+    expect(p.presentedCount).toBe(1);
+  });
+
   it('stamps renderer hops on the engine clock, presented at the next animation frame', () => {
     const sync = fakeSync();
     const sent: LatencyAckParams[] = [];

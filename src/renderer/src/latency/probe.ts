@@ -108,17 +108,18 @@ export class LatencyProbe {
     viewOf(frame).setFloat64(TIMING_OFFSET + RendererSlot.rawReceived * 8, this.opts.sync.nowNs(), true);
   }
 
-  /** The frame's pixels were uploaded to its texture. */
-  uploaded(frame: Uint8Array): void {
-    viewOf(frame).setFloat64(TIMING_OFFSET + RendererSlot.rawUploaded * 8, this.opts.sync.nowNs(), true);
+  /** The frame's pixels were uploaded to its texture (now, or at `atNs` on the renderer clock). */
+  uploaded(frame: Uint8Array, atNs?: number): void {
+    viewOf(frame).setFloat64(TIMING_OFFSET + RendererSlot.rawUploaded * 8, atNs ?? this.opts.sync.nowNs(), true);
   }
 
-  private append(frame: Uint8Array, state: number): void {
+  /** Add a row for `frame`; false when it could not be kept (counted as overflow). */
+  private append(frame: Uint8Array, state: number): boolean {
     if (this.used === this.capacity) {
       this.flush();
       if (this.used === this.capacity) {
         this.overflow++;
-        return;
+        return false;
       }
     }
     const v = viewOf(frame);
@@ -152,6 +153,7 @@ export class LatencyProbe {
     }
     r[o + AckField.stamps + Hop.Presented] = 0;
     this.used++;
+    return true;
   }
 
   /** The frame was replaced by a newer one of its channel before it was drawn. */
@@ -159,9 +161,20 @@ export class LatencyProbe {
     this.append(frame, AckState.RendererDropped);
   }
 
-  /** The draw showing `frame` has been issued (call right after it). */
-  presented(frame: Uint8Array): void {
-    this.append(frame, PENDING);
+  /**
+   * The draw showing `frame` has been issued (call right after it): "presented" is stamped at the
+   * next animation frame. With `atNs` (renderer clock) the caller measured it (the GL worker stamps
+   * its own next animation frame after the draw): stamped as given.
+   */
+  presented(frame: Uint8Array, atNs?: number): void {
+    if (atNs !== undefined) {
+      if (this.append(frame, AckState.Presented)) {
+        this.rows[(this.used - 1) * ACK_STRIDE + AckField.stamps + Hop.Presented] = atNs;
+        this.presentedCount++;
+      }
+      return;
+    }
+    if (!this.append(frame, PENDING)) return;
     this.pendingCount++;
     if (!this.raf) {
       this.stampPending();

@@ -1,0 +1,156 @@
+/**
+ * The draw loop that owns the GL context, wherever it runs (GL worker, or the page as fallback):
+ * latest frame per channel, uploaded and drawn at the next animation frame (at most one draw per
+ * display refresh, only when something changed), and at the animation frame after that draw the
+ * frames go back to the page with the times of upload and presentation.
+ *
+ * Frames handed in are owned by the loop until returned: uploaded ones through `presented`, ones
+ * replaced by a newer frame of their channel before upload through `dropped` (latest wins). Tile
+ * rectangles, window/level and colormaps come from the page as a view (`setView`); the data range
+ * of an automatic window/level is the newest frame's own (its display header's vmin/vmax).
+ */
+import type { DType } from '../../../shared/frame-header';
+import type { GlDisplay, TileDraw } from './gl-display';
+import { effectiveRange, type WindowLevel } from './window-level';
+
+/** A frame handed to the loop: its pixels' geometry, suggested range, and bytes (a display frame). */
+export interface LoopFrame {
+  channel: number;
+  width: number;
+  height: number;
+  dtype: DType;
+  vmin: number;
+  vmax: number;
+  bytes: Uint8Array;
+  /** False for a re-upload of a frame already shown (context restore): not a new presentation. */
+  fresh: boolean;
+}
+
+/** One tile of the view, CSS px relative to the canvas; window/level as the page has it set. */
+export interface ViewTile {
+  channel: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  wl?: WindowLevel;
+  wlGlobal: WindowLevel | null;
+  cmapRow: number;
+}
+
+export interface UploadedFrame {
+  frame: LoopFrame;
+  /** Page-clock ms when its upload finished. */
+  uploadedAtMs: number;
+}
+
+export interface LoopOutput {
+  /** The draw with these uploads was composited at `atMs`; `dropped` were replaced before upload. */
+  presented(uploaded: UploadedFrame[], dropped: LoopFrame[], atMs: number): void;
+  error(message: string): void;
+}
+
+export class DrawLoop {
+  private readonly pending = new Map<number, LoopFrame>();
+  /** dtype / vmin / vmax of the frame on each channel's texture (for automatic window/level). */
+  private readonly shownRange = new Map<number, { dtype: DType; vmin: number; vmax: number }>();
+  private readonly dirty = new Set<number>();
+  private view: ViewTile[] = [];
+  private viewChanged = true;
+  private uploaded: UploadedFrame[] = [];
+  private dropped: LoopFrame[] = [];
+  private drawScheduled = false;
+  private presentScheduled = false;
+  /** Draws issued (diagnostics). */
+  draws = 0;
+
+  constructor(
+    private readonly gl: GlDisplay,
+    private readonly raf: (cb: () => void) => void,
+    /** Page-clock ms. */
+    private readonly now: () => number,
+    private readonly out: LoopOutput,
+  ) {}
+
+  /** A new frame for its channel; an older one still waiting is returned as dropped. */
+  frame(f: LoopFrame): void {
+    const old = this.pending.get(f.channel);
+    if (old) this.dropped.push(old);
+    this.pending.set(f.channel, f);
+    this.schedule();
+  }
+
+  setView(tiles: ViewTile[]): void {
+    this.view = tiles;
+    this.invalidate();
+  }
+
+  /** Draw every tile again at the next animation frame (size change, context restored). */
+  invalidate(): void {
+    this.viewChanged = true;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.drawScheduled) return;
+    this.drawScheduled = true;
+    this.raf(this.draw);
+  }
+
+  private readonly draw = (): void => {
+    this.drawScheduled = false;
+    if (this.gl.lost) return; // `invalidate()` after the restore brings us back
+    let changed = this.viewChanged;
+    for (const f of this.pending.values()) {
+      try {
+        this.gl.upload(f, f.bytes);
+        this.uploaded.push({ frame: f, uploadedAtMs: this.now() });
+        this.shownRange.set(f.channel, { dtype: f.dtype, vmin: f.vmin, vmax: f.vmax });
+        this.dirty.add(f.channel);
+        changed = true;
+      } catch (e) {
+        this.out.error(e instanceof Error ? e.message : String(e));
+        this.dropped.push(f);
+      }
+    }
+    this.pending.clear();
+    if (changed) {
+      this.gl.render(this.tileDraws(), this.viewChanged);
+      this.draws++;
+      this.viewChanged = false;
+      this.dirty.clear();
+    }
+    if ((changed || this.dropped.length > 0) && !this.presentScheduled) {
+      this.presentScheduled = true;
+      this.raf(this.present);
+    }
+  };
+
+  private readonly present = (): void => {
+    this.presentScheduled = false;
+    const up = this.uploaded;
+    const dr = this.dropped;
+    this.uploaded = [];
+    this.dropped = [];
+    this.out.presented(up, dr, this.now());
+  };
+
+  /** The view as draw calls, with each tile's current window/level. */
+  tileDraws(): TileDraw[] {
+    const out: TileDraw[] = [];
+    for (const t of this.view) {
+      const r = this.shownRange.get(t.channel);
+      if (!r) continue;
+      const [lo, hi] = effectiveRange(t.wl, t.wlGlobal, r.dtype, r.vmin, r.vmax);
+      out.push({ channel: t.channel, x: t.x, y: t.y, w: t.w, h: t.h, lo, hi, cmapRow: t.cmapRow, dirty: this.dirty.has(t.channel) });
+    }
+    return out;
+  }
+
+  /** Read back a rectangle (CSS px) after drawing the whole view again (tests, support). */
+  read(x: number, y: number, w: number, h: number): { width: number; height: number; rgba: Uint8Array } | null {
+    if (this.gl.lost) return null;
+    this.gl.render(this.tileDraws(), true);
+    return this.gl.read(x, y, w, h);
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Where the display's pixels are drawn, as the display controller sees it: frames handed over as
+ * they arrive, a view (tiles, window/level, colormaps) set when it changes, and presentation notices
+ * that hand the frames back with when they were uploaded and presented (page clock, ms).
+ *
+ * - `WorkerSurface` (normal): the canvas is transferred to the GL worker (`gl-worker.ts`), frame
+ *   buffers travel there and back by transfer. Keeps WebGL's synchronous read-back for the software
+ *   compositor off the main thread (see `gl-protocol.ts`).
+ * - `PageSurface` (fallback where OffscreenCanvas is missing): the same draw loop on the page.
+ */
+import { DrawLoop, type LoopFrame, type UploadedFrame, type ViewTile } from './draw-loop';
+import { GlDisplay } from './gl-display';
+import { fromWire, toWire, type GlToPage, type PageToGl } from './gl-protocol';
+
+export interface SurfaceEvents {
+  onContext(lost: boolean): void;
+  /**
+   * The draw with `uploaded` was composited at `atMs` (page clock); `dropped` were replaced by a newer
+   * frame of their channel before upload. All their buffers are the page's again.
+   */
+  onPresented(uploaded: UploadedFrame[], dropped: LoopFrame[], atMs: number): void;
+  onError(message: string): void;
+}
+
+export interface GlSurface {
+  readonly lost: boolean;
+  /** Backing store size (device px) and backing px per CSS px. */
+  setSize(width: number, height: number, scale: number): void;
+  /** Hand a frame over; its buffer is detached until `onPresented` gives it back. */
+  frame(f: LoopFrame): void;
+  setView(tiles: ViewTile[]): void;
+  read(x: number, y: number, w: number, h: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null>;
+  /** Test hook: lose the WebGL context and restore it after `ms`. False when not possible. */
+  loseContext(ms: number): boolean;
+  destroy(): void;
+}
+
+/**
+ * The page's clock (performance.now as the page sees it) minus the platform's: zero unless a test
+ * shifted the page's `performance.now` (the latency check does, to prove the clock sync absorbs
+ * it); times from the worker are on the platform's timeline and get this added.
+ */
+function pageSkewMs(): number {
+  return performance.now() - Performance.prototype.now.call(performance);
+}
+
+export class WorkerSurface implements GlSurface {
+  private readonly worker: Worker;
+  lost = false;
+  private readId = 0;
+  private readonly reads = new Map<number, (r: { width: number; height: number; rgba: Uint8Array } | null) => void>();
+  private readonly transfer: Transferable[] = [];
+
+  constructor(canvas: HTMLCanvasElement, private readonly ev: SurfaceEvents) {
+    const off = canvas.transferControlToOffscreen();
+    this.worker = new Worker(new URL('./gl-worker.ts', import.meta.url), { type: 'module', name: 'specula-gl' });
+    this.worker.onmessage = (e: MessageEvent<GlToPage>) => this.onMessage(e.data);
+    this.worker.onerror = (e) => ev.onError(`GL worker: ${e.message}`);
+    this.post({ type: 'init', canvas: off, pageTimeOrigin: performance.timeOrigin }, [off]);
+  }
+
+  private post(m: PageToGl, transfer: Transferable[] = []): void {
+    this.worker.postMessage(m, transfer);
+  }
+
+  private onMessage(m: GlToPage): void {
+    switch (m.type) {
+      case 'context':
+        this.lost = m.lost;
+        this.ev.onContext(m.lost);
+        break;
+      case 'error':
+        this.ev.onError(m.message);
+        break;
+      case 'presented': {
+        const skew = pageSkewMs();
+        this.ev.onPresented(m.uploaded.map((u) => ({ frame: fromWire(u.frame), uploadedAtMs: u.uploadedAtMs + skew })), m.dropped.map(fromWire), m.atMs + skew);
+        break;
+      }
+      case 'read':
+        this.reads.get(m.id)?.(m.result);
+        this.reads.delete(m.id);
+        break;
+    }
+  }
+
+  setSize(width: number, height: number, scale: number): void {
+    this.post({ type: 'size', width, height, scale });
+  }
+
+  frame(f: LoopFrame): void {
+    this.transfer.length = 0;
+    const frame = toWire(f, this.transfer);
+    this.post({ type: 'frame', frame }, this.transfer);
+  }
+
+  setView(tiles: ViewTile[]): void {
+    this.post({ type: 'view', tiles });
+  }
+
+  read(x: number, y: number, w: number, h: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {
+    const id = ++this.readId;
+    return new Promise((res) => {
+      this.reads.set(id, res);
+      this.post({ type: 'read', id, x, y, w, h });
+    });
+  }
+
+  loseContext(ms: number): boolean {
+    this.post({ type: 'lose', ms });
+    return true;
+  }
+
+  destroy(): void {
+    this.worker.terminate();
+    for (const r of this.reads.values()) r(null);
+    this.reads.clear();
+  }
+}
+
+/** The same draw loop on the page's own thread (fallback). */
+export class PageSurface implements GlSurface {
+  private readonly gl: GlDisplay;
+  private readonly loop: DrawLoop;
+
+  constructor(canvas: HTMLCanvasElement, ev: SurfaceEvents) {
+    this.gl = new GlDisplay(canvas, (lost) => {
+      ev.onContext(lost);
+      if (!lost) this.loop.invalidate();
+    });
+    this.loop = new DrawLoop(this.gl, (cb) => requestAnimationFrame(cb), () => performance.now(), {
+      presented: (u, d, at) => ev.onPresented(u, d, at),
+      error: (m) => ev.onError(m),
+    });
+  }
+
+  get lost(): boolean {
+    return this.gl.lost;
+  }
+
+  setSize(width: number, height: number, scale: number): void {
+    this.gl.setSize(width, height, scale);
+    this.loop.invalidate();
+  }
+
+  frame(f: LoopFrame): void {
+    this.loop.frame({ ...f }); // the caller reuses its object; the loop keeps this one
+  }
+
+  setView(tiles: ViewTile[]): void {
+    this.loop.setView(tiles);
+  }
+
+  read(x: number, y: number, w: number, h: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {
+    return Promise.resolve(this.loop.read(x, y, w, h));
+  }
+
+  loseContext(ms: number): boolean {
+    const ext = this.gl.loseContextExtension();
+    if (!ext) return false;
+    ext.loseContext();
+    setTimeout(() => ext.restoreContext(), ms);
+    return true;
+  }
+
+  destroy(): void {
+    this.gl.destroy();
+  }
+}
+
+/** The worker surface where the browser supports it, else the page one. */
+export function createSurface(canvas: HTMLCanvasElement, ev: SurfaceEvents): GlSurface {
+  const canWorker = typeof canvas.transferControlToOffscreen === 'function' && typeof Worker === 'function' && typeof OffscreenCanvas === 'function';
+  return canWorker ? new WorkerSurface(canvas, ev) : new PageSurface(canvas, ev);
+}
