@@ -7,6 +7,7 @@
 //   setStageOrder(order: number[7])          -> kernel stage k reports into stageMs[order[k]] (-1: nowhere)
 //   run(raw: Uint16Array, ref: Uint16Array | null, mask: number, stageMs: Float64Array(>max order),
 //       totalMs?: Float64Array(>=1))        -> void, no allocation; ref may be null without S6
+//   stampMs(out: Float64Array, index)         -> void: out[index] = CLOCK_MONOTONIC ms (stamp.cc)
 // Output targets are held by persistent references; their data pointers are re-read on every run
 // (V8 may move small on-heap typed arrays, so a raw pointer must never be cached).
 // Compiled WITHOUT AVX (the gyp flags add -mavx2 -mfma to every file): module init and the CPU
@@ -22,6 +23,7 @@
 
 #include "cpu.h"
 #include "ref_kernel.h"
+#include "stamp.h"
 
 using specula::RefKernel;
 using specula::RefOutputs;
@@ -268,6 +270,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unavailableReason", ok ? env.Null() : Napi::String::New(env, "CPU lacks AVX2/FMA").As<Napi::Value>());
   exports.Set("stageCount", Napi::Number::New(env, specula::kStageCount));
   exports.Set("RefCascade", RefCascade::Define(env));
+  // the TS runner's stage clock: exported on every CPU (it needs no AVX)
+  specula::InitStamp(env, exports);
   return exports;
 }
 

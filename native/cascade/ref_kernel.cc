@@ -69,7 +69,7 @@ RefKernel::RefKernel(const RefParams& p)
   const long G8 = kGroup * 8;
   const long G5 = p.sosfilt ? G8 : 0, G6 = p.nlms ? G8 : 0;  // switched-off stages get no buffers
   const long sizes[] = {N, N, N, N, Nc + 1, Nc + 1, Nc / 2, Nc / 2, Nc,
-                        N * G8, Nc * 16, Nc * 16, K * 16, K * 16, K * 16, N * 16,
+                        N * G8, Nc * 16, Nc * 16, K * 16, N * 16,
                         N * G5, (N + M + 1) * G6, N * G6, M * G6,
                         L_ * K, static_cast<long>(L_) * p.outSamples, static_cast<long>(p.outSamples) * 16};
   long total = 0;
@@ -81,7 +81,7 @@ RefKernel::RefKernel(const RefParams& p)
   float* cur = base;
   float** views[] = {&win_, &bgf_, reinterpret_cast<float**>(&bgi_), reinterpret_cast<float**>(&colSum_), &twr_, &twi_,
                      &fwr_, &fwi_, reinterpret_cast<float**>(&rev_),
-                     &xb_, &re_, &im_, &spr_, &spi_, &lmb_, &envb_,
+                     &xb_, &re_, &im_, &lmb_, &envb_,
                      &yb_, &rb_, &eb_, &wts_,
                      &lmFull_, &pairFull_, &pb_};
   static_assert(sizeof(views) / sizeof(views[0]) == sizeof(sizes) / sizeof(sizes[0]), "one size per view");
@@ -158,8 +158,10 @@ void RefKernel::unitS2S4(int lu, int nbu, const RefOutputs& out, bool forS7) {
   double t1 = nowMs();
   stageAcc_[kS2] += t1 - t0;
 
-  if (use512_) avx512::s3(ft_, re_, im_, spr_, spi_, lmb_, floor2, dbs);
-  else frontS3<__m256>(ft_, re_, im_, spr_, spi_, lmb_, floor2, dbs);
+  // with S4 wanted, the split also packs S4's inverse FFT input into re_/im_ (see frontS3)
+  const bool hil = out.env != nullptr;
+  if (use512_) avx512::s3(ft_, re_, im_, lmb_, floor2, dbs, hil);
+  else frontS3<__m256>(ft_, re_, im_, lmb_, floor2, dbs, hil);
   for (int h = 0; h < nbu; ++h) {
     const long lb = lu + 8 * h;
     if (out.logmag) storeRows(lmb_ + 8 * h, K, out.logmag + lb * K, K, nlOf(h), W);
@@ -171,15 +173,17 @@ void RefKernel::unitS2S4(int lu, int nbu, const RefOutputs& out, bool forS7) {
     const int OS = p_.outSamples;
     if (use512_) avx512::pairs(lmb_, p_.sampleStart, OS, pb_);
     else frontPairs<__m256>(lmb_, p_.sampleStart, OS, pb_);
-    for (int h = 0; h < nbu; ++h) storeRows(pb_ + 8 * h, OS, pairFull_ + static_cast<long>(lu + 8 * h) * OS, OS, nlOf(h), W);
+    if (use512_) avx512::storeRows16(pb_, OS, pairFull_ + static_cast<long>(lu) * OS, OS, L_ - lu < 16 ? L_ - lu : 16);
+    else for (int h = 0; h < nbu; ++h) storeRows(pb_ + 8 * h, OS, pairFull_ + static_cast<long>(lu + 8 * h) * OS, OS, nlOf(h), W);
   }
   t0 = nowMs();
-  stageAcc_[kS3] += t0 - t1;
+  stageAcc_[kS3] += t0 - t1;  // includes packing S4's inverse-FFT input when S4 runs (frontS3)
 
   if (out.env) {
-    if (use512_) avx512::s4(xb, ft_, spr_, spi_, re_, im_, envb_);
-    else frontS4<__m256>(xb, ft_, spr_, spi_, re_, im_, envb_);
-    for (int h = 0; h < nbu; ++h) storeRows(envb_ + 8 * h, N, out.env + static_cast<long>(lu + 8 * h) * N, N, nlOf(h), W);
+    if (use512_) avx512::s4(xb, ft_, re_, im_, envb_);
+    else frontS4<__m256>(xb, ft_, re_, im_, envb_);
+    if (use512_) avx512::storeRows16(envb_, N, out.env + static_cast<long>(lu) * N, N, L_ - lu < 16 ? L_ - lu : 16);
+    else for (int h = 0; h < nbu; ++h) storeRows(envb_ + 8 * h, N, out.env + static_cast<long>(lu + 8 * h) * N, N, nlOf(h), W);
   }
   stageAcc_[kS4] += nowMs() - t0;
 }
@@ -216,7 +220,7 @@ void RefKernel::groupS5(int lg, int nb, float* yDump) {
   const float* c = sosf_.data();
   const long N = N_;
   if (use512_) {
-    for (int u = 0; 2 * u < nb; ++u) avx512::sos16(c, nsec_, xb_ + u * N * 16, yb_ + u * N * 16, N_);
+    avx512::sos16(c, nsec_, xb_, yb_, N_, (nb + 1) / 2);
   } else {
     for (int g = 0; g < nb; ++g) {
       const float* x = xb_ + g * N * 8;
@@ -325,6 +329,13 @@ void RefKernel::groupS6(int l0, int nb, float* e) {
   } else {
     nlmsGroup<0, kGroup>(M, rb_, rbStride_, yb_, eb_, ys, wts_, N, mu, p_.eps);
   }
+  if (use512_) {
+    for (int u = 0; 2 * u < nb; ++u) {
+      const int lb = l0 + 16 * u;
+      avx512::storeRows16(eb_ + static_cast<long>(u) * N * 16, N, e + static_cast<long>(lb) * N, N, L_ - lb < 16 ? L_ - lb : 16);
+    }
+    return;
+  }
   for (int g = 0; g < nb; ++g) {
     const int lb = l0 + 8 * g;
     const int nl = L_ - lb < 8 ? L_ - lb : 8;
@@ -405,10 +416,14 @@ void RefKernel::run(const uint16_t* raw, const uint16_t* ref, const RefOutputs& 
   for (int i = 0; i < kStageCount; ++i) stageAcc_[i] = 0.0;
   double t = nowMs();
   // background: exact integer column sums, then split bg into integer and fractional parts
-  std::memset(colSum_, 0, sizeof(uint32_t) * N);
-  for (int l = 0; l < L; ++l) {
-    const uint16_t* row = raw + static_cast<long>(l) * N;
-    for (int n = 0; n < N; ++n) colSum_[n] += row[n];
+  if (use512_) {
+    avx512::columnSums(raw, L, N, colSum_);
+  } else {
+    std::memset(colSum_, 0, sizeof(uint32_t) * N);
+    for (int l = 0; l < L; ++l) {
+      const uint16_t* row = raw + static_cast<long>(l) * N;
+      for (int n = 0; n < N; ++n) colSum_[n] += row[n];
+    }
   }
   for (int n = 0; n < N; ++n) {
     const double bg = static_cast<double>(colSum_[n]) / L;
@@ -428,9 +443,14 @@ void RefKernel::run(const uint16_t* raw, const uint16_t* ref, const RefOutputs& 
       const int nbu = nb - u * U < U ? nb - u * U : U;
       const int lu = lg + 8 * U * u;
       t = nowMs();
-      for (int h = 0; h < nbu; ++h) {
-        const int l0 = lu + 8 * h;
-        blockS1(raw, l0, L - l0 < 8 ? L - l0 : 8, out.x, xb_ + slotOff(u * U + h, N));
+      if (use512_) {
+        avx512::loadRows16(raw + static_cast<long>(lu) * N, N, L - lu < 16 ? L - lu : 16, N, bgi_, bgf_, 0.f,
+                           xb_ + slotOff(u * U, N), out.x ? out.x + static_cast<long>(lu) * N : nullptr);
+      } else {
+        for (int h = 0; h < nbu; ++h) {
+          const int l0 = lu + 8 * h;
+          blockS1(raw, l0, L - l0 < 8 ? L - l0 : 8, out.x, xb_ + slotOff(u * U + h, N));
+        }
       }
       stageAcc_[kS1] += nowMs() - t;
       if (wantSpec) unitS2S4(lu, nbu, out, wantS7);  // times S2, S3 and S4 itself
@@ -440,9 +460,17 @@ void RefKernel::run(const uint16_t* raw, const uint16_t* ref, const RefOutputs& 
     double t1 = nowMs();
     stageAcc_[kS5] += t1 - t;
     if (out.e) {
-      for (int g = 0; g < nb; ++g) {
-        const int l0 = lg + 8 * g;
-        loadRef(ref, l0, L - l0 < 8 ? L - l0 : 8, g);
+      if (use512_) {
+        for (int u = 0; 2 * u < nb; ++u) {
+          const int l0 = lg + 16 * u;
+          avx512::loadRows16(ref + static_cast<long>(l0) * N, N, L - l0 < 16 ? L - l0 : 16, N, nullptr, nullptr,
+                             static_cast<float>(p_.refOffset), rb_ + slotOff(2 * u, N + p_.taps + 1) + p_.taps * W_, nullptr);
+        }
+      } else {
+        for (int g = 0; g < nb; ++g) {
+          const int l0 = lg + 8 * g;
+          loadRef(ref, l0, L - l0 < 8 ? L - l0 : 8, g);
+        }
       }
       groupS6(lg, nb, out.e);
     }

@@ -4,7 +4,8 @@
 // S6 (NLMS) are sequential along samples but independent across lines, so they vectorise across
 // lanes with no shuffles, and the FFTs share twiddles. Each block runs S1..S6 while its data sits in
 // L1/L2; S7 runs on the frame's (pair-summed) log-magnitude. All buffers are allocated in the
-// constructor; run() allocates nothing.
+// constructor; run() allocates nothing. With AVX-512 the frame/reference are read and env/e written
+// with 16x16 transposes and full-cache-line stores (ref_kernel_avx512.h: loadRows16, storeRows16).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -100,10 +101,8 @@ class RefKernel {
   float* fwi_;       // [N/4]
   int32_t* rev_;     // [N/2] bit reversal (log2(N/2) bits)
   float* xb_;        // [kGroup*N*8] S1 output of the group's blocks (units of W_ lanes)
-  float* re_;        // [N/2*16] FFT work
+  float* re_;        // [N/2*16] FFT work; after S3 (with S4) the packed input of S4's inverse FFT
   float* im_;        // [N/2*16]
-  float* spr_;       // [K*16] X real part (natural order)
-  float* spi_;       // [K*16]
   float* lmb_;       // [K*16] logmag of the unit
   float* envb_;      // [N*16]
   float* yb_;        // [kGroup*N*8] S5 output (units of W_ lanes)

@@ -16,28 +16,38 @@ namespace avx512 {
 
 namespace {
 
-template <int NS>
-void sos(const float* coef, const float* x, float* y, int N) {
-  __m512 b0[NS], b1[NS], b2[NS], a1[NS], a2[NS], z0[NS], z1[NS];
-  for (int s = 0; s < NS; ++s) {
-    b0[s] = _mm512_set1_ps(coef[s * 5 + 0]);
-    b1[s] = _mm512_set1_ps(coef[s * 5 + 1]);
-    b2[s] = _mm512_set1_ps(coef[s * 5 + 2]);
-    a1[s] = _mm512_set1_ps(coef[s * 5 + 3]);
-    a2[s] = _mm512_set1_ps(coef[s * 5 + 4]);
-    z0[s] = _mm512_setzero_ps();
-    z1[s] = _mm512_setzero_ps();
-  }
+// U units (16 lines each, x/y rows of 16 floats, units `ustride` floats apart) filtered together:
+// one unit's sample-to-sample chain runs through all NS sections (4 cycles per FMA, ~4·NS cycles per
+// sample), so a single unit is latency-bound; two interleaved units fill the FMA ports instead.
+template <int NS, int U>
+void sos(const float* coef, const float* x, float* y, int N, long ustride) {
+  __m512 z0[U][NS], z1[U][NS];
+  for (int u = 0; u < U; ++u)
+    for (int s = 0; s < NS; ++s) z0[u][s] = z1[u][s] = _mm512_setzero_ps();
   for (int n = 0; n < N; ++n) {
-    __m512 xc = _mm512_load_ps(x + n * 16);
+    __m512 xc[U];
+    for (int u = 0; u < U; ++u) xc[u] = _mm512_load_ps(x + u * ustride + n * 16);
     for (int s = 0; s < NS; ++s) {
-      const __m512 xn = _mm512_fmadd_ps(b0[s], xc, z0[s]);
-      z0[s] = _mm512_fmadd_ps(b1[s], xc, _mm512_fnmadd_ps(a1[s], xn, z1[s]));
-      z1[s] = _mm512_fnmadd_ps(a2[s], xn, _mm512_mul_ps(b2[s], xc));
-      xc = xn;
+      const __m512 b0 = _mm512_set1_ps(coef[s * 5 + 0]), b1 = _mm512_set1_ps(coef[s * 5 + 1]);
+      const __m512 b2 = _mm512_set1_ps(coef[s * 5 + 2]), a1 = _mm512_set1_ps(coef[s * 5 + 3]);
+      const __m512 a2 = _mm512_set1_ps(coef[s * 5 + 4]);
+      for (int u = 0; u < U; ++u) {
+        const __m512 xn = _mm512_fmadd_ps(b0, xc[u], z0[u][s]);
+        z0[u][s] = _mm512_fmadd_ps(b1, xc[u], _mm512_fnmadd_ps(a1, xn, z1[u][s]));
+        z1[u][s] = _mm512_fnmadd_ps(a2, xn, _mm512_mul_ps(b2, xc[u]));
+        xc[u] = xn;
+      }
     }
-    _mm512_store_ps(y + n * 16, xc);
+    for (int u = 0; u < U; ++u) _mm512_store_ps(y + u * ustride + n * 16, xc[u]);
   }
+}
+
+template <int NS>
+void sosUnits(const float* coef, const float* x, float* y, int N, int units) {
+  const long us = static_cast<long>(N) * 16;
+  int u = 0;
+  for (; u + 2 <= units; u += 2) sos<NS, 2>(coef, x + u * us, y + u * us, N, us);
+  if (u < units) sos<NS, 1>(coef, x + u * us, y + u * us, N, us);
 }
 
 template <int MT, int G>
@@ -57,9 +67,11 @@ void nlms(int Mrt, const float* rb, long rbStride, const float* y, float* e, lon
     __m512 step[G];
     for (int g = 0; g < G; ++g) {
       const float* rg = rb + g * rbStride;
-      const __m512 rn = _mm512_load_ps(rg + (n + M) * 16), ro = _mm512_load_ps(rg + n * 16);
-      const __m512d rn0 = _mm512_cvtps_pd(_mm512_castps512_ps256(rn)), rn1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(rn, 1));
-      const __m512d ro0 = _mm512_cvtps_pd(_mm512_castps512_ps256(ro)), ro1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(ro, 1));
+      // halves loaded as 256-bit (no extract shuffles on the busy shuffle port)
+      const float* pn = rg + (n + M) * 16;
+      const float* po = rg + n * 16;
+      const __m512d rn0 = _mm512_cvtps_pd(_mm256_load_ps(pn)), rn1 = _mm512_cvtps_pd(_mm256_load_ps(pn + 8));
+      const __m512d ro0 = _mm512_cvtps_pd(_mm256_load_ps(po)), ro1 = _mm512_cvtps_pd(_mm256_load_ps(po + 8));
       E[g][0] = _mm512_fnmadd_pd(ro0, ro0, _mm512_fmadd_pd(rn0, rn0, E[g][0]));
       E[g][1] = _mm512_fnmadd_pd(ro1, ro1, _mm512_fmadd_pd(rn1, rn1, E[g][1]));
       const __m512 den = _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(_mm512_add_pd(E[g][0], epsv))),
@@ -86,28 +98,142 @@ void nlms(int Mrt, const float* rb, long rbStride, const float* y, float* e, lon
   }
 }
 
+// In-register 16x16 transpose: r[i] lane j -> r[j] lane i (4 rounds of 16 shuffles).
+inline void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+    const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+    r[4 * i + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 4; ++j) {
+      t[8 * i + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + 4 + j], 0x88);
+      t[8 * i + 4 + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + 4 + j], 0xDD);
+    }
+  for (int j = 0; j < 8; ++j) {
+    r[j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0x88);
+    r[j + 8] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0xDD);
+  }
+}
+
 }  // namespace
+
+namespace {
+// Partial chunk of storeRows16: samples [n0, n0 + 16) clipped to [0, count), masked stores.
+void storeEdge16(const float* src, int count, float* dst, long stride, int nl, int n0) {
+  __m512 r[16];
+  for (int j = 0; j < 16; ++j) {
+    int n = n0 + j;
+    n = n < 0 ? 0 : n >= count ? count - 1 : n;  // rows outside [0, count) only feed masked lanes
+    r[j] = _mm512_load_ps(src + static_cast<long>(n) * 16);
+  }
+  transpose16(r);
+  uint32_t m = 0xFFFF;
+  if (n0 < 0) m &= 0xFFFFu << -n0;
+  if (n0 + 16 > count) m &= 0xFFFFu >> (n0 + 16 - count);
+  const __mmask16 k = static_cast<__mmask16>(m);
+  // the masked-off head lies before dst: form the address as an integer
+  uintptr_t d = reinterpret_cast<uintptr_t>(dst) + static_cast<intptr_t>(n0) * 4;
+  for (int l = 0; l < nl; ++l, d += stride * 4) _mm512_mask_storeu_ps(reinterpret_cast<float*>(d), k, r[l]);
+}
+}  // namespace
+
+void storeRows16(const float* src, int count, float* dst, long stride, int nl) {
+  // Chunks of 16 samples aligned to the destination's cache lines (64 B): every full chunk is one
+  // aligned 64-byte store per line instead of two half-line stores (8x8 transposes). The chunks
+  // at both ends are partial: masked stores (masked-out elements are neither written nor faulted).
+  const int a = static_cast<int>((reinterpret_cast<uintptr_t>(dst) >> 2) & 15);
+  int n0 = 0;
+  if (a) {
+    storeEdge16(src, count, dst, stride, nl, -a);
+    n0 = 16 - a;
+  }
+  for (; n0 + 16 <= count; n0 += 16) {
+    __m512 r[16];
+    const float* sp = src + static_cast<long>(n0) * 16;
+    for (int j = 0; j < 16; ++j) r[j] = _mm512_load_ps(sp + 16 * j);
+    transpose16(r);
+    float* d = dst + n0;
+    if (nl == 16) {
+      for (int l = 0; l < 16; ++l, d += stride) _mm512_storeu_ps(d, r[l]);
+    } else {
+      for (int l = 0; l < nl; ++l, d += stride) _mm512_storeu_ps(d, r[l]);
+    }
+  }
+  if (n0 < count) storeEdge16(src, count, dst, stride, nl, n0);
+}
+
+void columnSums(const uint16_t* raw, int L, int N, uint32_t* sum) {
+  // four lines per pass over the sums: the sums are loaded and stored once per four lines
+  const long n = N;
+  int l = 0;
+  for (int c = 0; c < N; c += 16) _mm512_store_si512(sum + c, _mm512_setzero_si512());
+  for (; l + 4 <= L; l += 4) {
+    const uint16_t* r = raw + l * n;
+    for (int c = 0; c < N; c += 16) {
+      const __m512i a = _mm512_add_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(r + c))),
+                                         _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(r + n + c))));
+      const __m512i b = _mm512_add_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(r + 2 * n + c))),
+                                         _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(r + 3 * n + c))));
+      _mm512_store_si512(sum + c, _mm512_add_epi32(_mm512_load_si512(sum + c), _mm512_add_epi32(a, b)));
+    }
+  }
+  for (; l < L; ++l) {
+    const uint16_t* r = raw + l * n;
+    for (int c = 0; c < N; c += 16)
+      _mm512_store_si512(sum + c, _mm512_add_epi32(_mm512_load_si512(sum + c),
+                                                   _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(r + c)))));
+  }
+}
+
+void loadRows16(const uint16_t* src, long stride, int nl, int count, const int32_t* bi, const float* bf, float off,
+                float* dst, float* dump) {
+  const __m512i zi = _mm512_setzero_si512();
+  const __m512 offv = _mm512_set1_ps(off);
+  for (int n0 = 0; n0 < count; n0 += 16) {
+    const __m512i biv = bi ? _mm512_load_si512(bi + n0) : zi;
+    const __m512 bfv = bf ? _mm512_load_ps(bf + n0) : offv;
+    __m512 r[16];
+    const uint16_t* sp = src + n0;
+    for (int l = 0; l < 16; ++l) {
+      if (l < nl && l > 0) sp += stride;  // lanes past nl repeat the last line
+      const __m512i v = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sp)));
+      r[l] = _mm512_sub_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(v, biv)), bfv);
+    }
+    if (dump)
+      for (int l = 0; l < nl; ++l) _mm512_storeu_ps(dump + l * stride + n0, r[l]);
+    transpose16(r);
+    float* d = dst + static_cast<long>(n0) * 16;
+    for (int j = 0; j < 16; ++j) _mm512_store_ps(d + 16 * j, r[j]);
+  }
+}
 
 void window(const float* xb, const FrontTables& t, float* out) { frontWindow<__m512>(xb, t, out); }
 void pack(const float* xb, const FrontTables& t, float* re, float* im) { frontPack<__m512>(xb, t, re, im); }
-void s3(const FrontTables& t, float* re, float* im, float* spr, float* spi, float* lm, float floor2, float dbScale) {
-  frontS3<__m512>(t, re, im, spr, spi, lm, floor2, dbScale);
+void s3(const FrontTables& t, float* re, float* im, float* lm, float floor2, float dbScale, bool hilbert) {
+  frontS3<__m512>(t, re, im, lm, floor2, dbScale, hilbert);
 }
 void pairs(const float* lm, int c0, int os, float* pb) { frontPairs<__m512>(lm, c0, os, pb); }
-void s4(const float* xb, const FrontTables& t, const float* spr, const float* spi, float* re, float* im, float* env) {
-  frontS4<__m512>(xb, t, spr, spi, re, im, env);
-}
+void s4(const float* xb, const FrontTables& t, float* re, float* im, float* env) { frontS4<__m512>(xb, t, re, im, env); }
 
-void sos16(const float* coef, int nsec, const float* x, float* y, int n) {
+void sos16(const float* coef, int nsec, const float* x, float* y, int n, int units) {
   switch (nsec) {
-    case 1: sos<1>(coef, x, y, n); break;
-    case 2: sos<2>(coef, x, y, n); break;
-    case 3: sos<3>(coef, x, y, n); break;
-    case 4: sos<4>(coef, x, y, n); break;
-    case 5: sos<5>(coef, x, y, n); break;
-    case 6: sos<6>(coef, x, y, n); break;
-    case 7: sos<7>(coef, x, y, n); break;
-    default: sos<8>(coef, x, y, n); break;
+    case 1: sosUnits<1>(coef, x, y, n, units); break;
+    case 2: sosUnits<2>(coef, x, y, n, units); break;
+    case 3: sosUnits<3>(coef, x, y, n, units); break;
+    case 4: sosUnits<4>(coef, x, y, n, units); break;
+    case 5: sosUnits<5>(coef, x, y, n, units); break;
+    case 6: sosUnits<6>(coef, x, y, n, units); break;
+    case 7: sosUnits<7>(coef, x, y, n, units); break;
+    default: sosUnits<8>(coef, x, y, n, units); break;
   }
 }
 

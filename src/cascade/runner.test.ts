@@ -87,3 +87,33 @@ describe('TS processor', () => {
     expect(p.output('env').samples).toBe(1024);
   });
 });
+
+describe('TS processor clocks', () => {
+  const input = () => frame(32, (i) => 10 + i);
+  const ref = () => frame(32, () => 0);
+
+  it('keeps the clock option: a counter clock gives 1 ms per stage', () => {
+    let tick = 0;
+    const p = createTsProcessor({ clock: () => (tick += 1) });
+    p.configure(small());
+    p.run({ input: input(), aux: { ref: ref() } });
+    expect(Array.from(p.stageMs)).toEqual([1, 1, 1]);
+    expect(p.totalMs).toBe(3);
+    expect(tick).toBe(4);
+  });
+
+  it('takes a stamp that writes into a typed array; stage ms are its differences', () => {
+    const times = [5, 5.25, 7.75, 8];
+    let k = 0;
+    const p = createTsProcessor({ stamp: (out, i) => { out[i] = times[k++]; } });
+    p.configure(small());
+    p.run({ input: input(), aux: { ref: ref() } });
+    expect(Array.from(p.stageMs)).toEqual([0.25, 2.5, 0.25]);
+    expect(p.totalMs).toBe(3);
+  });
+
+  it('refuses both a clock and a stamp, or a stamp that is not a function', () => {
+    expect(() => createTsProcessor({ clock: () => 0, stamp: () => {} })).toThrow(/either a clock or a stamp/);
+    expect(() => createTsProcessor({ stamp: 1 as never })).toThrow(/stamp must be a function/);
+  });
+});

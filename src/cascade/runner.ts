@@ -1,7 +1,7 @@
 /**
  * The TypeScript reference processor: builds stage kernels from a validated plan and runs frames.
  * Implements `CascadeProcessor` (./processor.ts). All buffers are allocated in `configure`; `run`
- * only reads the clock and calls kernels, writing per-stage milliseconds into `stageMs` in place.
+ * only stamps the clock and calls kernels, writing per-stage milliseconds into `stageMs` in place.
  */
 import type { CascadeSpec, FrameShape, SampleDType } from '../shared/cascade-spec';
 import type { CascadeProcessor, ConfigureResult, FrameInputs, SampleArray, StageData, StageInfo } from './processor';
@@ -14,6 +14,8 @@ interface Built {
   kernels: StageKernel[];
   stages: StageInfo[];
   stageMs: Float64Array;
+  /** Stamps of the last run: [0] before the first stage, [i + 1] after stage i (ms). */
+  stamps: Float64Array;
   /** Per stage: where its main input comes from (-1 = primary input, -2-k = aux k, ≥ 0 = stage data). */
   inputSlot: Int32Array;
   /** Per stage: aux source slots, same encoding as `inputSlot`. */
@@ -34,15 +36,39 @@ const CTOR: Record<SampleDType, new (n: number) => SampleArray> = {
 };
 
 /**
- * Default stage clock. Note: `performance.now()` returns a freshly boxed double (32 bytes of young
- * heap per call in Node 20), i.e. 32·(stages+1) bytes per frame — the only per-frame allocation of
- * this processor; runner and stage kernels allocate nothing (the benchmark shows both figures).
+ * Writes the current time in milliseconds into `out[index]`. Writing into a typed array is what
+ * makes a clock allocation-free: a clock that *returns* a fresh double (`performance.now()`) boxes it,
+ * 16–32 bytes of young heap per call. The Node side injects the compiled CLOCK_MONOTONIC stamp
+ * (`src/native/cascade-fast-clock.ts`); this layer cannot import it (no Node here).
+ */
+export type StageStamp = (out: Float64Array, index: number) => void;
+
+/**
+ * Default: `performance.now()` (or `Date.now()` where there is none). It allocates, (stages+1)
+ * boxed doubles per frame — the only per-frame allocation of this processor; inject `stamp` to avoid it.
  */
 const defaultClock: () => number = typeof performance !== 'undefined' ? () => performance.now() : () => Date.now();
 
 export interface TsProcessorOptions {
-  /** Millisecond clock used for the per-stage timings (default `performance.now()`). */
+  /**
+   * Millisecond clock used for the per-stage timings (e.g. a counter in tests). Adapted to a
+   * stamp; it allocates if its result is a fresh heap number. Give either `clock` or `stamp`.
+   */
   clock?: () => number;
+  /** Non-allocating millisecond stamp (preferred); default: `performance.now()` via `clock`. */
+  stamp?: StageStamp;
+}
+
+/** The stamp the processor uses for `opts`. */
+function stampOf(opts: TsProcessorOptions): StageStamp {
+  if (opts.clock && opts.stamp) throw new TypeError('createTsProcessor: give either a clock or a stamp, not both');
+  if (opts.stamp) {
+    if (typeof opts.stamp !== 'function') throw new TypeError('createTsProcessor: stamp must be a function (out: Float64Array, index: number) => void');
+    return opts.stamp;
+  }
+  const clock = opts.clock ?? defaultClock;
+  if (typeof clock !== 'function') throw new TypeError('createTsProcessor: clock must be a function returning milliseconds');
+  return (out, index) => { out[index] = clock(); };
 }
 
 function build(plan: Plan): Built {
@@ -86,17 +112,19 @@ function build(plan: Plan): Built {
     auxFrames: auxNames.map(() => new Float64Array(0)),
     stages: plan.stages.map((s) => ({ id: s.id, type: s.type })),
     stageMs: new Float64Array(plan.stages.length),
+    stamps: new Float64Array(plan.stages.length + 1),
   };
 }
 
 class TsProcessor implements CascadeProcessor {
   readonly path = 'ts' as const;
   private b: Built | null = null;
-  private total = 0;
-  private readonly now: () => number;
+  /** [0]: ms of the last run (a typed array, so updating it never boxes a double). */
+  private readonly total = new Float64Array(1);
+  private readonly stamp: StageStamp;
 
   constructor(opts: TsProcessorOptions = {}) {
-    this.now = opts.clock ?? defaultClock;
+    this.stamp = stampOf(opts);
   }
 
   configure(spec: CascadeSpec, shape?: FrameShape): ConfigureResult {
@@ -108,14 +136,14 @@ class TsProcessor implements CascadeProcessor {
       // A stage's create() failing after a successful validation is a bug, but keep the old config.
       return { ok: false, errors: [`(build): ${err instanceof Error ? err.message : String(err)}`] };
     }
-    this.total = 0;
+    this.total[0] = 0;
     return { ok: true };
   }
 
   get configured(): boolean { return this.b !== null; }
   get stages(): readonly StageInfo[] { return this.b?.stages ?? []; }
   get stageMs(): Float64Array { return this.b?.stageMs ?? new Float64Array(0); }
-  get totalMs(): number { return this.total; }
+  get totalMs(): number { return this.total[0]; }
   get outputNames(): readonly string[] { return this.b?.outputNames ?? []; }
   /** The validated plan of the active configuration (shapes, params with defaults). */
   get plan(): Plan | null { return this.b?.plan ?? null; }
@@ -133,20 +161,19 @@ class TsProcessor implements CascadeProcessor {
       checkFrame(arr, s.lines, s.samples, s.dtype, name);
       b.auxFrames[a] = arr;
     }
-    const now = this.now;
-    const t0 = now();
-    let t = t0;
+    const stamp = this.stamp;
+    const ts = b.stamps;
     const n = b.kernels.length;
+    stamp(ts, 0);
     for (let i = 0; i < n; i++) {
       const args = b.auxArgs[i];
       const slots = b.auxSlots[i];
       for (let j = 0; j < slots.length; j++) args[j] = this.slot(b, slots[j], frame.input);
       b.kernels[i].run(this.slot(b, b.inputSlot[i], frame.input), args);
-      const t1 = now();
-      b.stageMs[i] = t1 - t;
-      t = t1;
+      stamp(ts, i + 1);
+      b.stageMs[i] = ts[i + 1] - ts[i];
     }
-    this.total = t - t0;
+    this.total[0] = ts[n] - ts[0];
   }
 
   private slot(b: Built, s: number, input: SampleArray): SampleArray {

@@ -60,6 +60,12 @@ describe('Engine', () => {
     expect(health.map((h) => h.state)).toEqual(['running', 'running', 'running']);
     expect(health.map((h) => [h.fpsIn > 20, h.fpsOut > 20])).toEqual([[true, true], [true, true], [true, true]]);
     expect(engine.relayStats().every((r) => r.relayed > 40)).toBe(true);
+    // The device thread runs real-time exactly where the machine permits it (and says which).
+    const prio = engine.acquisitionPriority();
+    const probe = engine.native.realtimeProbe!();
+    expect(prio).not.toBeNull();
+    expect(prio!.realtime).toBe(probe.permitted && !probe.disabledByEnv);
+    expect(prio!.state).toMatch(prio!.realtime ? /^SCHED_FIFO \d+/ : /normal priority/);
   });
 
   it('leases: a retained frame keeps its bytes; when all buffers are held, frames are dropped and counted, not queued', async () => {

@@ -17,6 +17,7 @@ import type { CascadeSpec, FrameShape, SampleDType } from '../shared/cascade-spe
 import { npyHeader, readNpy } from '../shared/npy';
 import type { CascadeProcessor, SampleArray, StageData } from '../cascade/processor';
 import { createTsProcessor } from '../cascade/runner';
+import { createTimedTsProcessor } from '../native/cascade-fast-clock';
 
 const USAGE = `usage: specula process --cascade FILE|PRESET --input FRAMES.npy --out DIR [options]
 
@@ -234,7 +235,7 @@ async function run(args: Args): Promise<number> {
     if (s.count !== 1 && s.count < src.count) throw new InputError(`--aux ${name}: ${s.count} frames for ${src.count} input frames (give 1 or at least ${src.count})`);
   }
 
-  const proc = args.path === 'fast' ? await createFastProcessorOrExplain() : createTsProcessor();
+  const proc = args.path === 'fast' ? await createFastProcessorOrExplain() : createTimedTsProcessor();
   try {
     const r = proc.configure(spec, src.shape);
     if (!r.ok) {

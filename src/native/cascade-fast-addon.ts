@@ -91,9 +91,17 @@ export interface CascadeAddon {
   unavailableReason: string | null;
   stageCount: number;
   RefCascade: new (params: RefCascadeParams) => RefCascade;
+  /**
+   * `out[index] = ` CLOCK_MONOTONIC in ms (the engine's `monotonicNs() / 1e6`), allocation-free; throws
+   * TypeError for a non-Float64Array and RangeError for an index outside it. Present on every CPU
+   * (it is compiled without AVX), also when `available` is false. Used as the TS runner's stage
+   * stamp (cascade-fast-clock.ts).
+   */
+  stampMs(out: Float64Array, index: number): void;
 }
 
 const ADDON = join('build', 'Release', 'specula_cascade.node');
+/** The loaded module, whether or not its kernel can run on this CPU. */
 let cached: CascadeAddon | null = null;
 
 function findAddon(): string | null {
@@ -120,20 +128,29 @@ function findAddon(): string | null {
 }
 
 /**
- * The addon, or an explanation of why it cannot be used (not built, fails to load, CPU without
- * AVX2/FMA). Loaded once per process; a failure is not cached (configure() is not a hot path, and
- * the addon may appear later, e.g. after `npm run build:native`).
+ * The module itself, or why it cannot be loaded (not built, fails to load), whether or not this CPU
+ * can run its kernel (`available`). Loaded once per process; a failure is not cached (the addon may
+ * appear later, e.g. after `npm run build:native`).
  */
-export function loadCascadeAddon(): { addon: CascadeAddon } | { addon: null; reason: string } {
+export function loadCascadeModule(): { addon: CascadeAddon } | { addon: null; reason: string } {
   if (cached) return { addon: cached };
   const path = findAddon();
   if (!path) return { addon: null, reason: `fast path unavailable: ${ADDON} not found (run \`npm run build:native\`)` };
   try {
-    const mod = createRequire(import.meta.url)(path) as CascadeAddon;
-    if (!mod.available) return { addon: null, reason: `fast path unavailable: ${mod.unavailableReason ?? 'CPU not supported'}` };
-    cached = mod;
-    return { addon: mod };
+    cached = createRequire(import.meta.url)(path) as CascadeAddon;
+    return { addon: cached };
   } catch (e) {
     return { addon: null, reason: `fast path unavailable: ${path} failed to load: ${(e as Error).message}` };
   }
+}
+
+/**
+ * The addon, or an explanation of why its kernel cannot be used (not built, fails to load, CPU
+ * without AVX2/FMA). configure() calls it (not a hot path).
+ */
+export function loadCascadeAddon(): { addon: CascadeAddon } | { addon: null; reason: string } {
+  const loaded = loadCascadeModule();
+  if (!loaded.addon) return loaded;
+  if (!loaded.addon.available) return { addon: null, reason: `fast path unavailable: ${loaded.addon.unavailableReason ?? 'CPU not supported'}` };
+  return loaded;
 }

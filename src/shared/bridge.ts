@@ -76,6 +76,11 @@ export interface EngineState {
   budgetMs: number;
   /** Source of the frames: the simulator, a replay, a real driver. */
   source: string;
+  /**
+   * Scheduling of the acquisition thread (device/driver), e.g. "SCHED_FIFO 30", or why it runs at
+   * normal priority ("… not permitted …", "… off (SPECULA_REALTIME)"); absent when not known (replay).
+   */
+  acquisition?: string;
 }
 
 /** A cascade preset known to the engine (from `resources/cascades/`). */

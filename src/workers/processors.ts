@@ -8,8 +8,9 @@
  */
 import type { CascadeSpec, FrameShape } from '../shared/cascade-spec';
 import type { CascadeProcessor } from '../cascade/processor';
-import { createTsProcessor } from '../cascade/runner';
 import { createFastProcessor, fastPathSupports } from '../native/cascade-fast';
+// TS path timed by the compiled CLOCK_MONOTONIC stamp (no per-frame allocation), performance.now() without the addon
+import { createTimedTsProcessor } from '../native/cascade-fast-clock';
 import type { ProcessorPath } from './protocol';
 import { TestProcessor } from './testing/test-processor';
 
@@ -25,11 +26,11 @@ export function processorFactory(path: ProcessorPath): ProcessorFactory {
     case 'test':
       return () => new TestProcessor();
     case 'ts':
-      return () => createTsProcessor();
+      return () => createTimedTsProcessor();
     case 'fast':
       return () => createFastProcessor();
     case 'auto':
-      return (spec, shape) => (fastPathSupports(spec, shape) === null ? createFastProcessor() : createTsProcessor());
+      return (spec, shape) => (fastPathSupports(spec, shape) === null ? createFastProcessor() : createTimedTsProcessor());
     default:
       throw new Error(`unknown processor path ${JSON.stringify(path)} (expected one of ${PROCESSOR_PATHS.join(', ')})`);
   }

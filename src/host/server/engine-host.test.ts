@@ -16,6 +16,7 @@ function fakeEngine() {
     resume: vi.fn(),
     stall: vi.fn(),
     pid: vi.fn((ch: number) => 4000 + ch),
+    acquisitionPriority: () => ({ realtime: true, state: 'SCHED_FIFO 30' }),
     setCascade: vi.fn(async (_ch: number | 'all', spec: { name: string }) => {
       if (spec.name === 'bad') throw new Error('stage s1: unknown stage type "nope"');
     }),
@@ -42,6 +43,8 @@ describe('EngineHost (the real Engine behind the bridge)', () => {
     await expect(dispatchCall(h.handlers, 'worker.kill', { channel: 2 })).resolves.toEqual({ ok: true, result: { killedPid: 4002 } });
     expect(kill).toHaveBeenCalledWith(4002, 'SIGKILL');
     await expect(dispatchCall(h.handlers, 'engine.clock', {})).resolves.toEqual({ ok: true, result: { monotonicNs: 123_000_000 } });
+    // The acquisition thread's scheduling is part of the state (shown in the status bar).
+    await expect(dispatchCall(h.handlers, 'engine.state', {})).resolves.toMatchObject({ ok: true, result: { acquisition: 'SCHED_FIFO 30', mode: 'web' } });
     const list = await dispatchCall(h.handlers, 'channels.list', {});
     expect(list).toMatchObject({ ok: true, result: [{ channel: 0, label: 'CH 0', fps: 30, cascade: 'light' }, { channel: 1 }, { channel: 2 }] });
   });

@@ -84,7 +84,7 @@ export class EngineHost implements BridgeHost {
 
     this.handlers = {
       // The source follows the engine (a replay switches it), so a reloaded page shows the truth.
-      'engine.state': () => ({ ...this.state, source: this.sourceLabel() }),
+      'engine.state': () => ({ ...this.state, source: this.sourceLabel(), acquisition: this.engine.acquisitionPriority()?.state }),
       'engine.clock': () => ({ monotonicNs: engine.native.monotonicNs() }),
       'channels.list': () => this.channels(),
       'health.get': () => engine.health(),

@@ -68,6 +68,9 @@ describe('web server', () => {
     expect(cookie).toMatch(/specula_token=tok-123456789; HttpOnly; SameSite=Strict/);
     const r2 = await fetch(srv.baseUrl + 'index.html', { headers: { cookie: cookie.split(';')[0] } });
     expect(r2.status).toBe(200);
+    // The browser's own favicon request (with the cookie): answered empty, not a 404 console error.
+    const r3 = await fetch(srv.baseUrl + 'favicon.ico', { headers: { cookie: cookie.split(';')[0] } });
+    expect(r3.status).toBe(204);
   });
 
   it('does not serve files outside the renderer root', async () => {

@@ -94,6 +94,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       sendJson(res, 405, { ok: false, error: { code: 'bad-params', message: `${req.method} not allowed on ${url.pathname}` } });
       return;
     }
+    if (url.pathname === '/favicon.ico') {
+      // The browser asks for it on its own; without an answer every page load logs a console error.
+      res.statusCode = 204;
+      res.end();
+      return;
+    }
     const file = opts.root ? resolveStatic(opts.root, url.pathname) : null;
     if (!file) {
       res.statusCode = 404;

@@ -16,7 +16,7 @@ export function StatusBar({ lastError }: { lastError: string | null }) {
       <span className={connected ? 'ok' : 'bad'} data-testid="status-connection">
         {connected ? `● connected (${engine?.mode ?? '…'})` : `● DISCONNECTED${reason ? ': ' + reason : ''}`}
       </span>
-      <span>
+      <span title={engine?.acquisition ? `acquisition thread: ${engine.acquisition}` : undefined} data-testid="status-source">
         source {engine?.source ?? '—'} · {engine?.paused ? <b className="warn">DEVICE PAUSED</b> : engine?.running ? 'running' : 'stopped'}
         {engine && engine.stalled.length > 0 && <b className="warn"> · stalled: {engine.stalled.join(', ')}</b>}
       </span>

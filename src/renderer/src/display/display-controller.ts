@@ -128,7 +128,7 @@ export class DisplayController {
       onError: (m) => {
         this.lastError = m;
       },
-    });
+    }, typeof location !== 'undefined' && new URLSearchParams(location.search).get('gl') === 'page' ? 'page' : 'worker');
     this.resizeObs = new ResizeObserver(() => this.requestRedraw());
     this.resizeObs.observe(canvas);
     this.requestRedraw();

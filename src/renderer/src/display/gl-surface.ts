@@ -168,8 +168,11 @@ export class PageSurface implements GlSurface {
   }
 }
 
-/** The worker surface where the browser supports it, else the page one. */
-export function createSurface(canvas: HTMLCanvasElement, ev: SurfaceEvents): GlSurface {
+/**
+ * The worker surface where the browser supports it, else the page one. `prefer: 'page'` (the page
+ * URL's `?gl=page`) forces the page surface, for comparison and as a way out.
+ */
+export function createSurface(canvas: HTMLCanvasElement, ev: SurfaceEvents, prefer: 'worker' | 'page' = 'worker'): GlSurface {
   const canWorker = typeof canvas.transferControlToOffscreen === 'function' && typeof Worker === 'function' && typeof OffscreenCanvas === 'function';
-  return canWorker ? new WorkerSurface(canvas, ev) : new PageSurface(canvas, ev);
+  return canWorker && prefer === 'worker' ? new WorkerSurface(canvas, ev) : new PageSurface(canvas, ev);
 }
