@@ -33,6 +33,7 @@ import type { ChannelHealth } from '../shared/health';
 import { validateCascade } from '../cascade/validate';
 import type { NativeModule, SimDevice } from '../native/api';
 import { loadNative } from '../native/load';
+import { realtimeWanted } from '../native/realtime-env';
 import type { DisplayMode, ProcessorPath, WorkerStats } from '../workers/protocol';
 import { DisplayRelay, type DisplayFrameLease, type RelayStats } from './display-relay';
 import type { ChannelLauncher } from './launcher';
@@ -192,12 +193,10 @@ export class Engine {
 
   private createDevice(): SimDevice {
     const l = this.live;
-    // No `realtime` option: the device thread (and the workers' ring waiter threads) take the native
-    // default, SCHED_FIFO when permitted, normal priority otherwise; SPECULA_REALTIME=0 in the
-    // environment opts the engine and its workers out (docs/native.md).
+    // Real-time acquisition threads are opt-in in the app (`realtimeWanted`, SPECULA_REALTIME=1).
     return this.native.createSimDevice({
       prefix: this.info.prefix, channels: l.channels.length, lines: l.lines, samples: l.samples, fps: l.fps,
-      seed: this.opts.seed, slots: this.opts.slots, reference: l.reference,
+      seed: this.opts.seed, slots: this.opts.slots, reference: l.reference, realtime: realtimeWanted(),
     });
   }
 
@@ -207,7 +206,7 @@ export class Engine {
     const state = this.acquisitionPriority()?.state;
     if (state && state !== this.loggedPriority) {
       this.loggedPriority = state;
-      (this.opts.log ?? ((l: string) => process.stderr.write(l + '\n')))(`[engine] device thread: ${state}`);
+      this.opts.log?.(`[engine] device thread: ${state}`);
     }
   }
 

@@ -50,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`specula serve: the engine did not start: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
+  const prio = engine.acquisitionPriority();
+  if (prio) console.error(`specula serve: acquisition thread ${prio.state}`);
   const host = new EngineHost(engine, { mode: 'web', budgetMs: opts.budgetMs, presetDir, cascade, relayFrames: true });
   // Other areas' calls: the latency ledger (renderer acks, panel snapshots).
   host.extend(latencyHandlers(new LatencyService()));

@@ -10,6 +10,7 @@
  */
 import { type CascadeSpec, type FrameShape, type SampleDType } from '../shared/cascade-spec';
 import { REFERENCE_CHANNEL_ID, ringName } from '../shared/device';
+import { realtimeWanted } from '../native/realtime-env';
 import {
   DH,
   DISPLAY_HEADER_OFFSET,
@@ -125,7 +126,7 @@ export class ChannelLoop {
 
   constructor(private readonly opts: ChannelLoopOptions) {
     this.native = opts.native;
-    this.consumer = opts.native.openRing(ringName(opts.prefix, opts.channel));
+    this.consumer = opts.native.openRing(ringName(opts.prefix, opts.channel), { realtime: realtimeWanted() });
     const c = this.consumer;
     this.shape = { lines: c.lines, samples: c.samples, dtype: sampleDTypeOf(c.dtype) };
     this.payload = allocSamples(c.dtype, c.lines * c.samples);
@@ -213,7 +214,7 @@ export class ChannelLoop {
   private auxInput(name: string, channel: number): AuxInput {
     let a = this.auxRings.get(channel);
     if (!a) {
-      const consumer = this.native.openRing(ringName(this.opts.prefix, channel));
+      const consumer = this.native.openRing(ringName(this.opts.prefix, channel), { realtime: realtimeWanted() });
       a = { name, consumer, header: new Uint8Array(FRAME_HEADER_BYTES), payload: allocSamples(consumer.dtype, consumer.lines * consumer.samples), info: new Float64Array(READ_INFO_LENGTH) };
       this.auxRings.set(channel, a);
     }
