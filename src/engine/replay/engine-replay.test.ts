@@ -47,7 +47,13 @@ describe('Engine source switch (replay in the live app)', () => {
       const h = readFrameHeader(f.bytes);
       frames.push({ channel: f.channel, seq: h.seq, flags: h.flags, pixels: f.bytes.slice(DISPLAY_PIXELS_OFFSET) });
     });
-    const frameOf = (ch: number, seq: number) => frames.find((f) => f.channel === ch && f.seq === seq);
+    // Sequence numbers restart with each source (live device, replay): the newest frame with that
+    // number is the one asked for. (the first match was an earlier live frame whenever a slow start let
+    // the live phase reach the replay's numbers: a frame of the live cascade's size.)
+    const frameOf = (ch: number, seq: number) => {
+      for (let i = frames.length - 1; i >= 0; i--) if (frames[i].channel === ch && frames[i].seq === seq) return frames[i];
+      return undefined;
+    };
     const waitFrame = async (ch: number, seq: number) => { await waitFor(() => !!frameOf(ch, seq), 8000, `ch${ch} display frame seq ${seq}`); return frameOf(ch, seq)!; };
 
     // --- switch to the recording: light (600 lines) does not fit 16 lines → the stored cascade.
@@ -90,7 +96,7 @@ describe('Engine source switch (replay in the live app)', () => {
     const a2 = await refreshWith(stored);
     expect(ctl.ringSeq(0)).toBe(s0 + 7);
     expect(Buffer.from(b).equals(Buffer.from(a1))).toBe(false);
-    { let d = 0; for (let i = 0; i < a1.length; i++) if (a1[i] !== a2[i]) d++; if (d) console.log('DIFF', d, 'of', a1.length, a1.length === a2.length); }
+    { let d = 0; for (let i = 0; i < a1.length; i++) if (a1[i] !== a2[i]) d++; if (d) console.log('DIFF', d, 'of', a1.length, a1.length === a2.length, 'lens', a1.length, b.length, a2.length, 'frames', JSON.stringify(frames.filter((f) => f.channel === 0).slice(-6).map((f) => [f.seq, f.pixels.length]))); }
     expect(Buffer.from(a2).equals(Buffer.from(a1)), 'same frame + same cascade → same pixels').toBe(true);
 
     // --- play a little: frames flow at the recorded rate.
