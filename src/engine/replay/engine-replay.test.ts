@@ -47,16 +47,17 @@ describe('Engine source switch (replay in the live app)', () => {
       const h = readFrameHeader(f.bytes);
       frames.push({ channel: f.channel, seq: h.seq, flags: h.flags, pixels: f.bytes.slice(DISPLAY_PIXELS_OFFSET) });
     });
-    // Sequence numbers restart with each source (live device, replay): the newest frame with that
-    // number is the one asked for. (the first match was an earlier live frame whenever a slow start let
-    // the live phase reach the replay's numbers: a frame of the live cascade's size.)
-    const frameOf = (ch: number, seq: number) => {
-      for (let i = frames.length - 1; i >= 0; i--) if (frames[i].channel === ch && frames[i].seq === seq) return frames[i];
+    // Sequence numbers restart with each source (live device, replay), so a (channel, seq) pair can
+    // match an older live frame: look only at frames that arrived after `from` (the frames list
+    // length before the action that publishes the frame), newest first.
+    const frameOf = (ch: number, seq: number, from = 0) => {
+      for (let i = frames.length - 1; i >= from; i--) if (frames[i].channel === ch && frames[i].seq === seq) return frames[i];
       return undefined;
     };
-    const waitFrame = async (ch: number, seq: number) => { await waitFor(() => !!frameOf(ch, seq), 8000, `ch${ch} display frame seq ${seq}`); return frameOf(ch, seq)!; };
+    const waitFrame = async (ch: number, seq: number, from = 0) => { await waitFor(() => !!frameOf(ch, seq, from), 8000, `ch${ch} display frame seq ${seq}`); return frameOf(ch, seq, from)!; };
 
     // --- switch to the recording: light (600 lines) does not fit 16 lines → the stored cascade.
+    const opened = frames.length;
     const ctl = await engine.openReplay(SAMPLE);
     notePids();
     expect(engine.info).toMatchObject({ source: 'replay', channels: [0, 1], lines: 16, samples: 1024, reference: true });
@@ -66,30 +67,35 @@ describe('Engine source switch (replay in the live app)', () => {
     expect(ctl.state()).toMatchObject({ state: 'paused', frameIndex: 0, primaryChannel: 0 });
     const s0 = ctl.ringSeq(0);
     expect(s0).toBeGreaterThan(0);
-    for (const ch of [0, 1]) expect((await waitFrame(ch, ctl.ringSeq(ch))).flags & FrameFlag.Replay).toBeTruthy();
+    for (const ch of [0, 1]) expect((await waitFrame(ch, ctl.ringSeq(ch), opened)).flags & FrameFlag.Replay).toBeTruthy();
     const before = frames.length;
 
     // --- step / seek: one ring sequence number per frame published, the recorded index follows.
+    let m = frames.length;
     await ctl.step(1);
     expect([ctl.currentFrame(0), ctl.ringSeq(0)]).toEqual([1, s0 + 1]);
-    await waitFrame(0, s0 + 1);
+    await waitFrame(0, s0 + 1, m);
+    m = frames.length;
     await ctl.step(3);
     expect([ctl.currentFrame(0), ctl.ringSeq(0)]).toEqual([4, s0 + 2]);
-    await waitFrame(0, s0 + 2);
+    await waitFrame(0, s0 + 2, m);
+    m = frames.length;
     await ctl.seek(ctl.recording.channel(0)!.timeNs[10]);
     expect([ctl.state().frameIndex, ctl.currentFrame(0), ctl.ringSeq(0)]).toEqual([10, 10, s0 + 3]);
-    await waitFrame(0, s0 + 3);
+    await waitFrame(0, s0 + 3, m);
+    m = frames.length;
     await ctl.step(-2);
     expect([ctl.currentFrame(0), ctl.ringSeq(0)]).toEqual([8, s0 + 4]);
-    await waitFrame(0, s0 + 4);
+    await waitFrame(0, s0 + 4, m);
     expect(frames.slice(before).every((f) => f.channel !== 2 && (f.flags & FrameFlag.Replay) !== 0)).toBe(true);
 
     // --- change the cascade while paused + refresh: the same recorded frame is reprocessed.
     const refreshWith = async (spec: CascadeSpec) => {
       await engine!.setCascade(0, spec);
+      const from = frames.length;
       await ctl.refresh();
       expect(ctl.currentFrame(0)).toBe(8);
-      return (await waitFrame(0, ctl.ringSeq(0))).pixels;
+      return (await waitFrame(0, ctl.ringSeq(0), from)).pixels;
     };
     const a1 = await refreshWith(stored);
     const b = await refreshWith(oct);
@@ -101,9 +107,10 @@ describe('Engine source switch (replay in the live app)', () => {
 
     // --- play a little: frames flow at the recorded rate.
     const seqBefore = ctl.ringSeq(0);
+    const playing = frames.length;
     ctl.play();
     await waitFor(() => ctl.ringSeq(0) >= seqBefore + 5, 5000, 'replay playing');
-    await waitFrame(0, ctl.ringSeq(0));
+    await waitFrame(0, ctl.ringSeq(0), playing);
 
     // --- back to the live device, with the cascades the live channels had.
     await engine.closeReplay();
