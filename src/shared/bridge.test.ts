@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrameAck, encodeFrameAck, FRAME_ACK_BYTES } from './bridge';
+import { ACK_TIMEOUT_MS, AckWindow, decodeFrameAck, encodeFrameAck, FRAME_ACK_BYTES, FRAME_WINDOW } from './bridge';
 
 describe('frame acknowledgement (web mode, client → server)', () => {
   it('round-trips any uint32 channel id as 4 little-endian bytes', () => {
@@ -18,5 +18,32 @@ describe('frame acknowledgement (web mode, client → server)', () => {
     expect(() => encodeFrameAck(1, new Uint8Array(3))).toThrow(/3 bytes is shorter than 4/);
     expect(decodeFrameAck(new Uint8Array(3))).toBeNull();
     expect(decodeFrameAck(new Uint8Array(64))).toBeNull();
+  });
+});
+
+describe('AckWindow (one channel’s frames in flight, both transports)', () => {
+  it('fills at FRAME_WINDOW, opens on an acknowledgement, ignores acks with nothing outstanding', () => {
+    const t = 0;
+    const w = new AckWindow(() => t);
+    expect(w.full).toBe(false);
+    for (let i = 0; i < FRAME_WINDOW; i++) w.sent();
+    expect(w.full).toBe(true);
+    expect(w.acked()).toBe(true);
+    expect(w.full).toBe(false);
+    while (w.unacked > 0) w.acked();
+    expect(w.acked()).toBe(false); // a late ack of a frame already given up
+  });
+
+  it('gives up an acknowledgement only once it is overdue by more than ACK_TIMEOUT_MS, counted from the oldest send', () => {
+    let t = 1000;
+    const w = new AckWindow(() => t);
+    expect(w.expire()).toBe(false); // nothing outstanding
+    w.sent();
+    t += ACK_TIMEOUT_MS;
+    expect(w.expire()).toBe(false);
+    t += 1;
+    expect(w.expire()).toBe(true);
+    expect(w.unacked).toBe(0);
+    expect(w.full).toBe(false);
   });
 });

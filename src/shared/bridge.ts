@@ -299,6 +299,51 @@ export const WS_PROTOCOL_VERSION = 2;
  */
 export const FRAME_WINDOW = 1;
 
+/**
+ * An acknowledgement missing this long is given up (counted) and the channel flows again: a receiver
+ * that lost track must not freeze its channel for good. Acks travel on the same reliable channel as
+ * the frames, so this only happens with a receiver that does not acknowledge.
+ */
+export const ACK_TIMEOUT_MS = 2000;
+
+/**
+ * One channel's frames sent and not yet acknowledged, against `FRAME_WINDOW`. The one accounting
+ * behind both transports: the web server per client (`ws-bridge.ts`) and the Electron frame port
+ * in the worker (`display-sink.ts`). `now` is a millisecond clock.
+ */
+export class AckWindow {
+  /** Frames sent and not acknowledged yet. */
+  unacked = 0;
+  /** When the oldest unacknowledged frame was sent. */
+  private sentAt = 0;
+
+  constructor(private readonly now: () => number) {}
+
+  /** No room for another frame until an acknowledgement arrives. */
+  get full(): boolean {
+    return this.unacked >= FRAME_WINDOW;
+  }
+
+  /** Give up an acknowledgement overdue by more than ACK_TIMEOUT_MS; true when one was given up. */
+  expire(): boolean {
+    if (this.unacked === 0 || this.now() - this.sentAt <= ACK_TIMEOUT_MS) return false;
+    this.unacked = 0;
+    return true;
+  }
+
+  sent(): void {
+    if (this.unacked++ === 0) this.sentAt = this.now();
+  }
+
+  /** An acknowledgement arrived; false when none was outstanding (a late one, already given up). */
+  acked(): boolean {
+    if (this.unacked === 0) return false;
+    this.unacked--;
+    if (this.unacked > 0) this.sentAt = this.now();
+    return true;
+  }
+}
+
 /** Size of the client's binary frame acknowledgement: the channel id, uint32 little-endian. */
 export const FRAME_ACK_BYTES = 4;
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PORT_ACK_TIMEOUT_MS, PortDisplaySink } from './display-sink';
+import { ACK_TIMEOUT_MS } from '../shared/bridge';
+import { PortDisplaySink } from './display-sink';
 
 /** A port like MessagePortMain: records posts (cloned, as structured clone would) and lets the test ack. */
 function mkPort() {
@@ -59,7 +60,7 @@ describe('PortDisplaySink (Electron)', () => {
     expect(tag(p.posted)).toEqual([1, 4, 5]); // window open again: posted at once
   });
 
-  it('gives up a missing acknowledgement after PORT_ACK_TIMEOUT_MS', () => {
+  it('gives up a missing acknowledgement after ACK_TIMEOUT_MS', () => {
     vi.useFakeTimers({ toFake: ['performance'] });
     const sink = new PortDisplaySink();
     sink.resize(4);
@@ -71,7 +72,7 @@ describe('PortDisplaySink (Electron)', () => {
     frame[0] = 2;
     sink.emit(frame);
     expect(tag(p.posted)).toEqual([1]);
-    vi.advanceTimersByTime(PORT_ACK_TIMEOUT_MS + 1);
+    vi.advanceTimersByTime(ACK_TIMEOUT_MS + 1);
     frame[0] = 3;
     sink.emit(frame);
     expect(tag(p.posted)).toEqual([1, 3]);

@@ -12,7 +12,7 @@
  *   renderer answers each frame on the same port; at most `FRAME_WINDOW` frames are unanswered and
  *   the newest waits in one preallocated buffer, so a busy renderer cannot make the port queue grow.
  */
-import { FRAME_WINDOW } from '../shared/bridge';
+import { AckWindow } from '../shared/bridge';
 import { DType, FrameFlag } from '../shared/frame-header';
 import type { NativeModule, RingProducer } from '../native/api';
 
@@ -89,19 +89,12 @@ export interface PostPortLike {
   on?(event: 'close' | 'message', cb: (e?: { data: unknown }) => void): unknown;
 }
 
-/**
- * A missing acknowledgement is given up after this long (counted): a renderer that lost track (or
- * predates acks) must not freeze its channel for good.
- */
-export const PORT_ACK_TIMEOUT_MS = 2000;
-
 /** Electron mode: post display frames on a MessagePort received from main. */
 export class PortDisplaySink implements DisplaySink {
   readonly outputRing = null;
   private port: PostPortLike | null = null;
-  /** Frames posted and not acknowledged by the renderer yet. */
-  private unacked = 0;
-  private sentAt = 0;
+  /** Frames posted and not acknowledged by the renderer yet (ACK_TIMEOUT_MS gives one up). */
+  private acks = new AckWindow(() => performance.now());
   /** The newest frame waiting for an acknowledgement (preallocated in `resize`). */
   private pending = new Uint8Array(0);
   private hasPending = false;
@@ -113,7 +106,7 @@ export class PortDisplaySink implements DisplaySink {
   setPort(port: PostPortLike): void {
     this.port?.close?.();
     this.port = port;
-    this.unacked = 0;
+    this.acks = new AckWindow(() => performance.now());
     this.hasPending = false;
     port.on?.('message', () => {
       if (this.port === port) this.onAck();
@@ -134,11 +127,8 @@ export class PortDisplaySink implements DisplaySink {
 
   emit(frame: Uint8Array): boolean {
     if (!this.port) return false;
-    if (this.unacked > 0 && performance.now() - this.sentAt > PORT_ACK_TIMEOUT_MS) {
-      this.unacked = 0;
-      this.ackTimeouts++;
-    }
-    if (this.unacked >= FRAME_WINDOW && frame.byteLength === this.pending.byteLength) {
+    if (this.acks.expire()) this.ackTimeouts++;
+    if (this.acks.full && frame.byteLength === this.pending.byteLength) {
       // Latest wins: the frame waits (copied: the caller reuses its buffer) for the renderer's ack.
       if (this.hasPending) this.replaced++;
       this.pending.set(frame);
@@ -152,14 +142,12 @@ export class PortDisplaySink implements DisplaySink {
   private post(frame: Uint8Array): void {
     // Plain value, not transferred: the structured clone is the one copy (see electron#34905).
     this.port!.postMessage(frame);
-    if (this.unacked++ === 0) this.sentAt = performance.now();
+    this.acks.sent();
   }
 
   private onAck(): void {
-    if (this.unacked === 0) return;
-    this.unacked--;
-    if (this.unacked > 0) this.sentAt = performance.now();
-    if (this.hasPending && this.port && this.unacked < FRAME_WINDOW) {
+    if (!this.acks.acked()) return;
+    if (this.hasPending && this.port && !this.acks.full) {
       this.hasPending = false;
       this.post(this.pending);
     }

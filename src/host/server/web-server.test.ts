@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { encodeFrameAck, FRAME_ACK_BYTES } from '../../shared/bridge';
+import { ACK_TIMEOUT_MS, encodeFrameAck, FRAME_ACK_BYTES } from '../../shared/bridge';
 import { FH } from '../../shared/frame-header';
 import { FakeHost } from './fake-host.test-util';
 import { tokenMatches } from './token';
@@ -161,7 +161,6 @@ describe('web server', () => {
   });
 
   it('gives up an acknowledgement after ACK_TIMEOUT_MS so a client that never acks still gets frames', async () => {
-    const { ACK_TIMEOUT_MS } = await import('./ws-bridge');
     const bins: Buffer[] = [];
     const ws = await openWs(srv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], bins, false);
     await new Promise((r) => setTimeout(r, 30));

@@ -12,29 +12,22 @@
  */
 import type { WebSocket } from 'ws';
 import type { BridgeHandlers, WsClientMessage, WsServerMessage } from '../../shared/bridge';
-import { decodeFrameAck, FRAME_WINDOW, WS_PROTOCOL_VERSION } from '../../shared/bridge';
+import { AckWindow, decodeFrameAck, WS_PROTOCOL_VERSION } from '../../shared/bridge';
 import { FH } from '../../shared/frame-header';
 import type { FrameLease } from './bridge-host';
 import { dispatchCall } from './rpc';
-
-/**
- * An acknowledgement missing this long is given up (counted in `ackTimeouts`) and the channel flows
- * again: a client that lost track must not freeze its channel for good. Acks travel on the same
- * reliable socket, so this only happens with a client that does not speak protocol 2.
- */
-export const ACK_TIMEOUT_MS = 2000;
 
 interface ChannelSlot {
   /** The socket is writing this channel's last frame (its lease is still held). */
   writing: boolean;
   /** Frames sent and not acknowledged by the client yet. */
-  unacked: number;
-  /** When the oldest unacknowledged frame was sent (performance.now ms). */
-  sentAt: number;
+  acks: AckWindow;
   /** Newest frame waiting for the window to open (retained). */
   pending: FrameLease | null;
   dropped: number;
 }
+
+const msNow = (): number => performance.now();
 
 /** One connected client. */
 export class WsClient {
@@ -76,16 +69,13 @@ export class WsClient {
     if (!this.frames || (this.channels && !this.channels.has(channel))) return;
     let s = this.slots.get(channel);
     if (!s) {
-      s = { writing: false, unacked: 0, sentAt: 0, pending: null, dropped: 0 };
+      s = { writing: false, acks: new AckWindow(msNow), pending: null, dropped: 0 };
       this.slots.set(channel, s);
     }
     if (this.ws.readyState !== this.ws.OPEN) return;
     frame.retain();
-    if (s.unacked > 0 && performance.now() - s.sentAt > ACK_TIMEOUT_MS) {
-      s.unacked = 0;
-      this.ackTimeouts++;
-    }
-    if (s.writing || s.unacked >= FRAME_WINDOW) {
+    if (s.acks.expire()) this.ackTimeouts++;
+    if (s.writing || s.acks.full) {
       if (s.pending) {
         s.pending.release();
         s.dropped++;
@@ -103,7 +93,7 @@ export class WsClient {
       return;
     }
     s.writing = true;
-    if (s.unacked++ === 0) s.sentAt = performance.now();
+    s.acks.sent();
     this.sentTotal++;
     this.ws.send(frame.bytes, { binary: true }, () => {
       frame.release();
@@ -113,7 +103,7 @@ export class WsClient {
   }
 
   private sendPending(s: ChannelSlot): void {
-    if (s.writing || s.unacked >= FRAME_WINDOW || !s.pending) return;
+    if (s.writing || s.acks.full || !s.pending) return;
     const next = s.pending;
     s.pending = null;
     this.send(s, next);
@@ -124,10 +114,8 @@ export class WsClient {
     const channel = decodeFrameAck(data);
     if (channel === null) return;
     const s = this.slots.get(channel);
-    if (!s || s.unacked === 0) return; // late ack of a frame already given up
-    s.unacked--;
+    if (!s || !s.acks.acked()) return; // late ack of a frame already given up
     this.ackedTotal++;
-    if (s.unacked > 0) s.sentAt = performance.now();
     this.sendPending(s);
   }
 
