@@ -273,6 +273,16 @@ export class Engine {
    * Display frames of every channel (relay mode), newest only: a subscriber that is slow sees
    * fewer, fresher frames. See `DisplayFrameLease` for the buffer lifetime rules.
    */
+  /**
+   * Relay mode: a channel's cascade published a display frame (`seq`: its input frame's number,
+   * restarting with each source). Every frame, including those the relay then does not copy out
+   * (no subscriber, or every buffer still held by slow sockets); the stall watch judges these.
+   */
+  onFrameProduced(cb: (channel: number, seq: number) => void): () => void {
+    if (!this.relay) throw new Error(`onFrameProduced needs display mode 'relay' (this engine uses '${this.info.display}')`);
+    return this.supervisor.onFrame(cb);
+  }
+
   onDisplayFrame(cb: (frame: DisplayFrameLease) => void): () => void {
     if (!this.relay) throw new Error(`onDisplayFrame needs display mode 'relay' (this engine uses '${this.info.display}')`);
     return this.relay.subscribe(cb);

@@ -158,7 +158,7 @@ interface Pipeline {
 }
 
 /** The fake source behind the bridge: clock, channels, state, empty health. */
-function fakePipeline(o: LatencyOptions): Pipeline {
+function fakePipeline(o: LatencyOptions, latency: LatencyService): Pipeline {
   const src = new FakeSource({ channels: o.channels, fps: o.fps, driverOffsetMs: o.test.driverOffsetMs, relayDelayMs: o.test.relayDelayMs, cascadeMs: o.test.cascadeMs, ...(o.delayChannels ? { delayChannels: o.delayChannels } : {}) });
   const state: EngineState = { running: true, paused: false, stalled: [], mode: 'web', budgetMs: o.budgetMs, source: 'fake' };
   const channels: ChannelInfo[] = src.channels.map((c) => ({ channel: c, label: `CH ${c}`, fps: o.fps, lines: 160, samples: 256, enabled: true, cascade: 'fake' }));
@@ -167,6 +167,7 @@ function fakePipeline(o: LatencyOptions): Pipeline {
     'engine.clock': () => ({ monotonicNs: engineNowNs() }),
     'channels.list': () => channels,
     'health.get': () => [],
+    ...latencyHandlers(latency),
   };
   src.start();
   return {
@@ -179,22 +180,25 @@ function fakePipeline(o: LatencyOptions): Pipeline {
   };
 }
 
-/** The real engine (native device, cascade workers, relay) behind the bridge. */
-async function simPipeline(o: LatencyOptions): Promise<Pipeline> {
-  const [{ Engine }, { EngineHost }, { findPresetDir, loadCascadeArg }] = await Promise.all([
+/**
+ * The real engine (native device, cascade workers, relay) behind the bridge, composed as
+ * `specula serve` composes it (`web-engine-host.ts`): the page measured is the page users get.
+ */
+async function simPipeline(o: LatencyOptions, latency: LatencyService): Promise<Pipeline> {
+  const [{ Engine }, { webEngineHost }, { findPresetDir, loadCascadeArg }] = await Promise.all([
     import('../engine/engine'),
-    import('./server/engine-host'),
+    import('./server/web-engine-host'),
     import('./server/presets'),
   ]);
   const presetDir = findPresetDir();
   const cascade = loadCascadeArg(presetDir, o.cascade);
   const engine = await Engine.start({ channels: o.channels, fps: o.fps, cascade, ...(o.processor ? { processor: o.processor } : {}) });
-  const host = new EngineHost(engine, { mode: 'web', budgetMs: o.budgetMs, presetDir, cascade, relayFrames: true });
+  const web = webEngineHost(engine, { budgetMs: o.budgetMs, presetDir, cascade, latency });
   return {
-    host,
+    host: web.host,
     cascadeName: `${cascade.name ?? o.cascade}${o.processor ? ` (${o.processor} path)` : ''}`,
     async stop() {
-      host.close();
+      await web.close();
       await engine.stop();
     },
   };
@@ -255,13 +259,9 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
   const cleanups: (() => Promise<void> | void)[] = [];
   const pageErrors: string[] = [];
   try {
-    const pipe = o.source === 'fake' ? fakePipeline(o) : await simPipeline(o);
+    const pipe = o.source === 'fake' ? fakePipeline(o, latency) : await simPipeline(o, latency);
     cleanups.push(() => pipe.stop());
-    const host: BridgeHost = {
-      handlers: { ...pipe.host.handlers, ...latencyHandlers(latency) },
-      onEvent: (l) => pipe.host.onEvent(l),
-      onFrame: (l) => pipe.host.onFrame(l),
-    };
+    const host: BridgeHost = pipe.host;
     const server = await startWebServer({ host: '127.0.0.1', port: 0, token: newToken(), root, bridge: host });
     cleanups.push(() => server.close());
     log(`specula latency: ${o.source} source, ${o.channels} ch @ ${o.fps} fps, serving ${server.baseUrl}`);

@@ -6,15 +6,13 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Engine } from '../engine/engine';
-import { latencyHandlers } from '../engine/latency/bridge-handlers';
 import { LatencyService } from '../engine/latency/service';
-import { attachRecordReplay } from '../engine/replay/attach';
-import { EngineHost } from './server/engine-host';
 import { findBuiltRenderer } from './server/renderer-dir';
 import { findPresetDir, loadCascadeArg } from './server/presets';
 import { isLoopback, parseServeArgs, SERVE_USAGE } from './server/serve-args';
 import { newToken } from './server/token';
 import { startWebServer } from './server/web-server';
+import { webEngineHost } from './server/web-engine-host';
 
 
 export async function main(argv: string[]): Promise<number> {
@@ -52,15 +50,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const prio = engine.acquisitionPriority();
   if (prio) console.error(`specula serve: acquisition thread ${prio.state}`);
-  const host = new EngineHost(engine, { mode: 'web', budgetMs: opts.budgetMs, presetDir, cascade, relayFrames: true });
-  // Other areas' calls: the latency ledger (renderer acks, panel snapshots).
-  host.extend(latencyHandlers(new LatencyService()));
-  // Record / replay / export (issue 6): recorder on the live rings; recordings in ./recordings.
-  const recordReplay = attachRecordReplay(host, engine, {
-    recordingsDir: process.env.SPECULA_RECORDINGS_DIR ?? resolve('recordings'),
-    cascadeOf: (ch) => { try { const r = host.handlers['cascade.get']?.({ channel: ch }); return r && !(r instanceof Promise) ? r.spec : null; } catch { return null; } },
-    replaySource: engine, // replay.open switches the engine from the sim device to the recording
-  });
+  // The engine's calls, the latency ledger's (renderer acks, panel snapshots), record / replay /
+  // export (recordings in ./recordings).
+  const web = webEngineHost(engine, { budgetMs: opts.budgetMs, presetDir, cascade, latency: new LatencyService() });
+  const host = web.host;
   const token = newToken();
   let server;
   try {
@@ -80,8 +73,7 @@ export async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   console.error('specula serve: stopping…');
-  await recordReplay.close();
-  host.close();
+  await web.close();
   await server.close();
   await engine.stop();
   return 0;

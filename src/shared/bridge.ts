@@ -34,8 +34,9 @@
  *   header, acknowledges it to the server at once (`encodeFrameAck`: 4 bytes, the channel id), keeps
  *   the latest frame per channel and transfers it to the page (`FrameWorkerToPage`); the page
  *   acknowledges each one. The server sends a channel's next frame only after the previous one was
- *   acknowledged (`FRAME_WINDOW`), so neither the socket buffers (kernel and browser: megabytes,
- *   i.e. seconds of frames) nor the page can queue frames: a slow client drops old frames (counted).
+ *   acknowledged (`FRAME_WINDOW`), and keeps at most `CLIENT_FRAME_WINDOW` frames in flight over all
+ *   channels, so neither the socket buffers (kernel and browser: megabytes, i.e. seconds of frames)
+ *   nor the page can queue frames: a slow client drops old frames (counted).
  * The renderer always keys frames by the channel id IN THE FRAME HEADER, never by port or arrival.
  */
 import type { CascadeSpec } from './cascade-spec';
@@ -187,6 +188,15 @@ export interface BridgeEvents {
   state: EngineState;
   /** A channel's cascade was replaced (after `cascade.set`) or its stage timings were refreshed. */
   cascade: CascadeState;
+  /**
+   * The engine's own judgement of a channel's display output (web mode; `stale-watch.ts`): it sees
+   * the cascade produce frames at their real cadence, which a slow display path cannot stretch.
+   * `stale: true` once no frame was produced for `STALE_PERIODS` periods (`ageMs`: how old the
+   * newest frame was when that was decided; `lastFrameMs`: when the engine saw it, engine clock),
+   * `stale: false` when the next frame is produced. A client that connects while a channel is
+   * stale gets its `stale: true` right after `hello`.
+   */
+  stale: { channel: number; stale: boolean; ageMs: number; lastFrameMs: number };
   /** Transport status as seen by the client (web mode: WebSocket open/closed). Local, not pushed. */
   connection: { connected: boolean; reason?: string };
 }
@@ -298,6 +308,16 @@ export const WS_PROTOCOL_VERSION = 2;
  * (well under a frame period on a local link) per frame per channel.
  */
 export const FRAME_WINDOW = 1;
+
+/**
+ * Display frames a web client may have in flight over ALL its channels (on top of `FRAME_WINDOW`
+ * per channel). The frames of every channel share one socket and the browser takes them one after
+ * another, so with one frame in flight per channel, 16 channels put 16 frames in the pipe and the
+ * last waits for the other 15 to be taken (at ~20 ms each on a loaded 2-core box: 300 ms). A frame
+ * waiting in the pipe only ages; one waiting on the server is replaced by its channel's newer
+ * frame. So the server keeps the pipe short and sends the channel that has waited longest first.
+ */
+export const CLIENT_FRAME_WINDOW = 3;
 
 /**
  * An acknowledgement missing this long is given up (counted) and the channel flows again: a receiver

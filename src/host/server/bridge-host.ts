@@ -14,6 +14,11 @@ export interface BridgeHost {
    * The bytes are valid during the call, and longer between `retain()` and `release()`.
    */
   onFrame(listener: (frame: FrameLease) => void): () => void;
+  /**
+   * Events a client that connects now must get after `hello` to know the current state (ones that
+   * are only sent on changes, e.g. `stale`). Optional: hosts without such state omit it.
+   */
+  currentEvents?(): { name: BridgeEventName; data: BridgeEvents[BridgeEventName] }[];
 }
 
 /** A display frame on loan from the engine (structurally the engine's `DisplayFrameLease`). */

@@ -12,6 +12,7 @@ function fakeEngine() {
     health: vi.fn(() => []),
     onHealth: (cb: (h: unknown[]) => void) => (healthCbs.push(cb), () => undefined),
     onDisplayFrame: vi.fn(() => () => undefined),
+    onFrameProduced: vi.fn((_cb: (channel: number, seq: number) => void) => () => undefined),
     pause: vi.fn(),
     resume: vi.fn(),
     stall: vi.fn(),
@@ -90,6 +91,30 @@ describe('EngineHost (the real Engine behind the bridge)', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('web mode: a channel whose cascade stops producing frames is reported stale by the engine, and live at its next frame', async () => {
+    const e = fakeEngine();
+    let produced: (channel: number, seq: number) => void = () => undefined;
+    e.onFrameProduced.mockImplementation((cb) => ((produced = cb), () => undefined));
+    const h = new EngineHost(e as unknown as Engine, { mode: 'web', presetDir: null, cascade: spec, relayFrames: true });
+    const events: { name: string; data: any }[] = [];
+    h.onEvent((name, data) => events.push({ name, data }));
+    expect(h.currentEvents()).toEqual([]);
+    produced(1, 1);
+    const t0 = performance.now();
+    await vi.waitFor(() => expect(events.find((x) => x.name === 'stale')).toBeDefined(), { timeout: 3000, interval: 5 });
+    const ev = events.find((x) => x.name === 'stale')!;
+    expect(ev.data).toMatchObject({ channel: 1, stale: true });
+    expect(ev.data.ageMs).toBeGreaterThanOrEqual(99); // 3 periods of 30 fps, never earlier
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(99);
+    // A client connecting now learns it after hello.
+    expect(h.currentEvents()).toMatchObject([{ name: 'stale', data: { channel: 1, stale: true, lastFrameMs: ev.data.lastFrameMs } }]);
+    produced(1, 2);
+    expect(events.filter((x) => x.name === 'stale').map((x) => x.data.stale)).toEqual([true, false]);
+    expect(h.currentEvents()).toEqual([]);
+    expect(e.onDisplayFrame).not.toHaveBeenCalled(); // judged on every produced frame, not on relayed copies
+    h.close();
   });
 
   it('lists and loads presets from resources/cascades, refusing paths', async () => {

@@ -10,6 +10,7 @@ import type { Engine } from '../../engine/engine';
 import type { BridgeHost, FrameLease } from './bridge-host';
 import { listPresets, loadPreset } from './presets';
 import { RejectedError, needBool, needChannel, optChannels } from './rpc';
+import { StaleWatch } from './stale-watch';
 
 export interface EngineHostOptions {
   mode: 'electron' | 'web';
@@ -45,6 +46,9 @@ export class EngineHost implements BridgeHost {
   private healthTimer: ReturnType<typeof setTimeout> | null = null;
   private lastHealthAt = 0;
   private lastStates = '';
+  /** Web mode: the engine's own judgement of stalled channels (`stale` events). */
+  private readonly staleWatch: StaleWatch | null = null;
+  private readonly offFrames: () => void = () => undefined;
 
   constructor(private readonly engine: Engine, private readonly o: EngineHostOptions) {
     for (const ch of engine.info.channels) this.cascades.set(ch, o.cascade);
@@ -75,6 +79,13 @@ export class EngineHost implements BridgeHost {
       }, wait);
       this.healthTimer.unref?.();
     });
+    // Web mode: judge stalls on the frames as the cascades produce them, not as a slow display
+    // path delivers them (stale-watch.ts). Electron's ports reach the renderer without that delay.
+    if (o.relayFrames) {
+      const watch = new StaleWatch(() => engine.info.fps, (n) => this.emit('stale', n));
+      this.staleWatch = watch;
+      this.offFrames = engine.onFrameProduced((ch, seq) => watch.frame(ch, seq));
+    }
     const kill = o.kill ?? ((pid: number, sig: NodeJS.Signals) => process.kill(pid, sig));
     const ext = engine as unknown as OptionalEngineApi;
     const known = (ch: number) => {
@@ -201,6 +212,11 @@ export class EngineHost implements BridgeHost {
     return () => this.listeners.delete(l);
   }
 
+  /** The channels the engine judges stale now, for a client that connects meanwhile. */
+  currentEvents(): { name: BridgeEventName; data: BridgeEvents[BridgeEventName] }[] {
+    return (this.staleWatch?.staleNow() ?? []).map((n) => ({ name: 'stale' as const, data: n }));
+  }
+
   onFrame(listener: (frame: FrameLease) => void): () => void {
     if (!this.o.relayFrames) return () => undefined;
     return this.engine.onDisplayFrame(listener);
@@ -208,6 +224,8 @@ export class EngineHost implements BridgeHost {
 
   close(): void {
     this.offHealth();
+    this.offFrames();
+    this.staleWatch?.close();
     if (this.healthTimer) clearTimeout(this.healthTimer);
     this.healthTimer = null;
     this.listeners.clear();

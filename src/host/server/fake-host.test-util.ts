@@ -12,6 +12,11 @@ export class FakeHost implements BridgeHost {
   private frameListeners = new Set<(f: FrameLease) => void>();
   /** Leases not yet released by the server (must drop back to 0). */
   outstanding = 0;
+  /** What `currentEvents` answers (state a newly connected client must learn after hello). */
+  current: { name: BridgeEventName; data: BridgeEvents[BridgeEventName] }[] = [];
+  currentEvents() {
+    return this.current;
+  }
   readonly handlers: BridgeHandlers = {
     'engine.state': () => this.state,
     'channels.list': () => this.channels,

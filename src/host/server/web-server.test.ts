@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { ACK_TIMEOUT_MS, encodeFrameAck, FRAME_ACK_BYTES } from '../../shared/bridge';
+import { ACK_TIMEOUT_MS, CLIENT_FRAME_WINDOW, encodeFrameAck, FRAME_ACK_BYTES } from '../../shared/bridge';
 import { FH } from '../../shared/frame-header';
 import { FakeHost } from './fake-host.test-util';
 import { tokenMatches } from './token';
@@ -119,6 +119,16 @@ describe('web server', () => {
     ws.close();
   });
 
+  it('tells a client that connects while a channel is stale, right after hello', async () => {
+    host.current = [{ name: 'stale', data: { channel: 1, stale: true, ageMs: 250, lastFrameMs: 1000 } }];
+    const texts: any[] = [];
+    const ws = await openWs(srv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, texts);
+    await vi.waitFor(() => expect(texts).toHaveLength(2), { timeout: 2000, interval: 10 });
+    expect(texts[0].type).toBe('hello');
+    expect(texts[1]).toEqual({ type: 'event', name: 'stale', data: { channel: 1, stale: true, ageMs: 250, lastFrameMs: 1000 } });
+    ws.close();
+  });
+
   it('keeps at most one frame per channel waiting for a slow client (latest wins, drops counted)', async () => {
     const bins: Buffer[] = [];
     const ws = await openWs(srv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], bins);
@@ -159,6 +169,60 @@ describe('web server', () => {
     expect(host.outstanding).toBe(0); // leases go back when the socket took the bytes, not at the ack
     ws.close();
   });
+
+  it('keeps at most CLIENT_FRAME_WINDOW frames of all channels in flight; the channel that waited longest goes next', async () => {
+    const bins: Buffer[] = [];
+    const ws = await openWs(srv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], bins, false);
+    await new Promise((r) => setTimeout(r, 30));
+    const n = CLIENT_FRAME_WINDOW + 3;
+    const ackOf = (ch: number) => encodeFrameAck(ch, new Uint8Array(FRAME_ACK_BYTES));
+    const chans = () => bins.map((b) => b.readUInt32LE(FH.channel));
+    // Meet the channels in reverse order first (the server's own bookkeeping order), and drain.
+    for (let ch = n - 1; ch >= 0; ch--) host.emitFrame(ch, 1, 0);
+    for (let acked = 0; acked < n; ) {
+      await vi.waitFor(() => expect(bins.length).toBeGreaterThan(acked), { timeout: 2000, interval: 5 });
+      while (acked < bins.length) ws.send(ackOf(chans()[acked++]));
+    }
+    await new Promise((r) => setTimeout(r, 30));
+    bins.length = 0;
+    // Now one frame per channel in the opposite order, a few ms apart.
+    for (let ch = 0; ch < n; ch++) {
+      host.emitFrame(ch, 2, ch);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(chans()).toEqual([...Array(CLIENT_FRAME_WINDOW).keys()]); // the pipe holds no more than the window
+    // The longest waiter gets a newer frame while it waits: it keeps its place (replacing a frame
+    // must not send a channel to the back of the queue, or a busy channel would starve).
+    const first = CLIENT_FRAME_WINDOW;
+    host.emitFrame(first, 3, 200);
+    ws.send(ackOf(0));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(chans()).toEqual([...Array(CLIENT_FRAME_WINDOW).keys(), first]); // the longest waiting, not bookkeeping order
+    expect(bins[first][bins[first].length - 1]).toBe(200); // with its newest frame; the older one dropped
+    ws.send(ackOf(1));
+    ws.send(ackOf(2));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(chans()).toEqual([...Array(n).keys()]);
+    expect(host.outstanding).toBe(0);
+    ws.close();
+  });
+
+  it('sends frames waiting behind a client that stopped acknowledging after ACK_TIMEOUT_MS, even when no other frame comes', async () => {
+    const bins: Buffer[] = [];
+    const ws = await openWs(srv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], bins, false);
+    await new Promise((r) => setTimeout(r, 30));
+    const client = [...srv.clients][0];
+    host.emitFrame(3, 1, 1);
+    await new Promise((r) => setTimeout(r, 30));
+    host.emitFrame(3, 2, 2); // waits for the ack that never comes; then the source goes quiet
+    await new Promise((r) => setTimeout(r, ACK_TIMEOUT_MS - 300));
+    expect(bins.map((b) => b[b.length - 1])).toEqual([1]);
+    await vi.waitFor(() => expect(bins.map((b) => b[b.length - 1])).toEqual([1, 2]), { timeout: 2000, interval: 20 });
+    expect(client.ackTimeouts).toBe(1);
+    expect(host.outstanding).toBe(0); // its lease went back once written
+    ws.close();
+  }, 10_000);
 
   it('gives up an acknowledgement after ACK_TIMEOUT_MS so a client that never acks still gets frames', async () => {
     const bins: Buffer[] = [];

@@ -2,17 +2,20 @@
  * WebSocket side of web mode (`/ws`): engine events and call results as JSON text, display frames
  * as binary messages.
  *
- * Frames flow under a window (`FRAME_WINDOW` in `src/shared/bridge.ts`): per client and channel a
- * frame is sent only when the socket has taken the previous one AND the client acknowledged it (the
- * frame worker answers every frame with a 4-byte ack). Waiting the socket's write callback alone is
- * not enough: the kernel's and the browser's socket buffers take megabytes, i.e. seconds of frames
- * at 16 channels, and every one of those frames would reach the screen late. Meanwhile at most one
- * frame per channel waits here (the newest; older ones are dropped and counted), so a slow client
- * loses old frames and never makes anything queue.
+ * Frames flow under two windows (`src/shared/bridge.ts`): per client and channel a frame is sent
+ * only when the socket has taken the previous one AND the client acknowledged it (`FRAME_WINDOW`;
+ * the frame worker answers every frame with a 4-byte ack), and at most `CLIENT_FRAME_WINDOW` frames
+ * of all channels are unacknowledged at once. Waiting the socket's write callback alone is not
+ * enough: the kernel's and the browser's socket buffers take megabytes, i.e. seconds of frames at
+ * 16 channels, and every one of those frames would reach the screen late; and one frame per channel
+ * in flight is still 16 frames queued in one pipe. Meanwhile at most one frame per channel waits
+ * here (the newest; older ones are dropped and counted) and when the window opens the channel that
+ * has waited longest goes first, so a slow client loses old frames, every channel gets its turn,
+ * and nothing queues.
  */
 import type { WebSocket } from 'ws';
 import type { BridgeHandlers, WsClientMessage, WsServerMessage } from '../../shared/bridge';
-import { AckWindow, decodeFrameAck, WS_PROTOCOL_VERSION } from '../../shared/bridge';
+import { ACK_TIMEOUT_MS, AckWindow, CLIENT_FRAME_WINDOW, decodeFrameAck, WS_PROTOCOL_VERSION } from '../../shared/bridge';
 import { FH } from '../../shared/frame-header';
 import type { FrameLease } from './bridge-host';
 import { dispatchCall } from './rpc';
@@ -24,6 +27,8 @@ interface ChannelSlot {
   acks: AckWindow;
   /** Newest frame waiting for the window to open (retained). */
   pending: FrameLease | null;
+  /** Since when (ms) this channel has had a frame waiting: the longest-waiting channel goes first. */
+  waitingSince: number;
   dropped: number;
 }
 
@@ -32,8 +37,16 @@ const msNow = (): number => performance.now();
 /** One connected client. */
 export class WsClient {
   private readonly slots = new Map<number, ChannelSlot>();
+  /** The same slots as an array: walked per frame without an iterator. */
+  private readonly slotList: ChannelSlot[] = [];
   private channels: Set<number> | null = null;
   private frames = true;
+  /** Frames sent and not acknowledged, all channels (against CLIENT_FRAME_WINDOW). */
+  private inFlight = 0;
+  /** Channels with a frame waiting. */
+  private waiting = 0;
+  /** Armed while frames wait behind missing acknowledgements: gives up overdue ones. */
+  private expiryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Frames dropped for this client (latest-wins), all channels. */
   droppedTotal = 0;
   sentTotal = 0;
@@ -55,36 +68,43 @@ export class WsClient {
 
   /** Give back every frame still held (socket closed). */
   releaseAll(): void {
-    for (const s of this.slots.values()) {
+    for (const s of this.slotList) {
       s.pending?.release();
       s.pending = null;
     }
+    this.waiting = 0;
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
   }
 
   /**
    * Offer a frame lease. It is retained while it is being written or waiting, and released when the
    * socket has taken it or a newer frame replaced it: no copy here, the engine's buffer goes out.
+   * Every frame joins its channel's place in the queue (newest wins the place); the windows decide
+   * when, and the longest-waiting channel goes first, so a channel that happens to offer a frame
+   * just as an acknowledgement frees room cannot overtake channels already waiting.
    */
   offerFrame(channel: number, frame: FrameLease): void {
     if (!this.frames || (this.channels && !this.channels.has(channel))) return;
     let s = this.slots.get(channel);
     if (!s) {
-      s = { writing: false, acks: new AckWindow(msNow), pending: null, dropped: 0 };
+      s = { writing: false, acks: new AckWindow(msNow), pending: null, waitingSince: 0, dropped: 0 };
       this.slots.set(channel, s);
+      this.slotList.push(s);
     }
     if (this.ws.readyState !== this.ws.OPEN) return;
     frame.retain();
-    if (s.acks.expire()) this.ackTimeouts++;
-    if (s.writing || s.acks.full) {
-      if (s.pending) {
-        s.pending.release();
-        s.dropped++;
-        this.droppedTotal++;
-      }
-      s.pending = frame;
-      return;
+    this.expire(s);
+    if (s.pending) {
+      s.pending.release();
+      s.dropped++;
+      this.droppedTotal++;
+    } else {
+      s.waitingSince = msNow();
+      this.waiting++;
     }
-    this.send(s, frame);
+    s.pending = frame;
+    this.sendWaiting();
   }
 
   private send(s: ChannelSlot, frame: FrameLease): void {
@@ -94,20 +114,51 @@ export class WsClient {
     }
     s.writing = true;
     s.acks.sent();
+    this.inFlight++;
     this.sentTotal++;
     this.ws.send(frame.bytes, { binary: true }, () => {
       frame.release();
       s.writing = false;
-      this.sendPending(s);
+      this.sendWaiting();
     });
   }
 
-  private sendPending(s: ChannelSlot): void {
-    if (s.writing || s.acks.full || !s.pending) return;
-    const next = s.pending;
-    s.pending = null;
-    this.send(s, next);
+  /** While the client window has room: send the waiting frame of the channel that waited longest. */
+  private sendWaiting(): void {
+    while (this.waiting > 0 && this.inFlight < CLIENT_FRAME_WINDOW) {
+      let next: ChannelSlot | null = null;
+      for (let i = 0; i < this.slotList.length; i++) {
+        const s = this.slotList[i];
+        if (s.pending && !s.writing && !s.acks.full && (!next || s.waitingSince < next.waitingSince)) next = s;
+      }
+      if (!next) break;
+      const frame = next.pending!;
+      next.pending = null;
+      this.waiting--;
+      this.send(next, frame);
+    }
+    // Frames still waiting behind acknowledgements: make sure a receiver that stopped acknowledging
+    // cannot hold them (and their engine buffers) for good, even if no other frame or ack comes.
+    if (this.waiting > 0 && this.inFlight > 0 && !this.expiryTimer) {
+      this.expiryTimer = setTimeout(this.expireOverdue, ACK_TIMEOUT_MS + 1);
+      this.expiryTimer.unref?.();
+    }
   }
+
+  /** Give up a channel's acknowledgement overdue by more than ACK_TIMEOUT_MS (counted). */
+  private expire(s: ChannelSlot): void {
+    const n = s.acks.unacked;
+    if (s.acks.expire()) {
+      this.inFlight -= n;
+      this.ackTimeouts++;
+    }
+  }
+
+  private readonly expireOverdue = (): void => {
+    this.expiryTimer = null;
+    for (const s of this.slotList) this.expire(s);
+    this.sendWaiting();
+  };
 
   /** The only binary message a client sends: a frame acknowledgement (anything else is ignored). */
   private onBinary(data: Buffer): void {
@@ -115,8 +166,9 @@ export class WsClient {
     if (channel === null) return;
     const s = this.slots.get(channel);
     if (!s || !s.acks.acked()) return; // late ack of a frame already given up
+    this.inFlight--;
     this.ackedTotal++;
-    this.sendPending(s);
+    this.sendWaiting();
   }
 
   private async onText(text: string): Promise<void> {

@@ -17,6 +17,7 @@ function wire(bridge: SpeculaBridge, controller: DisplayController): void {
   bridge.on('channels', (channels) => set({ channels }));
   bridge.on('state', (engine) => set({ engine, budgetMs: engine.budgetMs }));
   bridge.on('health', (list) => set({ health: Object.fromEntries(list.map((h) => [h.channel, h])) }));
+  bridge.on('stale', controller.onEngineStale);
   bridge.on('connection', (c) => {
     set({ connected: c.connected, connectionReason: c.reason ?? null });
     if (c.connected) void refresh();

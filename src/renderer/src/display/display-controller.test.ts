@@ -48,6 +48,34 @@ describe('DisplayController process-outage latch', () => {
   });
 });
 
+describe('DisplayController and the engine\'s stall notices (web mode `stale` event)', () => {
+  let c: DisplayController;
+  afterEach(() => c?.dispose());
+
+  it('shows STALE as soon as the engine says so, even with a fresh frame on the page, and live again when it produces', () => {
+    useUi.getState().set({ connected: true, channels: [], health: {} });
+    c = new DisplayController();
+    const slot = c.store.slot(2);
+    health(h('running', 100));
+    slot.noteArrival(performance.now()); // a frame that reached the page just now (late)
+    expect(c.signalOf(2, performance.now()).kind).toBe('live');
+    c.onEngineStale({ channel: 2, stale: true, ageMs: 110, lastFrameMs: 5000 });
+    const sig = c.signalOf(2, performance.now());
+    expect(sig.kind).toBe('stale');
+    expect((sig as { ageMs: number }).ageMs).toBeGreaterThanOrEqual(110); // the engine's age, not the page's
+    c.onEngineStale({ channel: 2, stale: false, ageMs: 400, lastFrameMs: 5400 });
+    expect(c.signalOf(2, performance.now()).kind).toBe('live'); // the page's own judgement again
+    // A notice for a channel without any frame on the page changes nothing ("waiting" says it all).
+    c.onEngineStale({ channel: 7, stale: true, ageMs: 500, lastFrameMs: 5000 });
+    expect(c.store.has(7)).toBe(false);
+    // A reconnect forgets notices of the old connection.
+    c.onEngineStale({ channel: 2, stale: true, ageMs: 110, lastFrameMs: 5000 });
+    useUi.getState().set({ connected: false });
+    useUi.getState().set({ connected: true });
+    expect(c.signalOf(2, performance.now()).kind).toBe('live');
+  });
+});
+
 describe('DisplayController stamps renderer hops through the latency probe (one clock sync)', () => {
   let c: DisplayController;
   const g = globalThis as unknown as Record<string, unknown>;

@@ -5,7 +5,7 @@
  * The pixels themselves are drawn by a `GlSurface`: normally the GL worker owning the canvas (so the
  * main thread never waits for WebGL), the frames travelling there and back by transfer.
  */
-import type { DeliveredFrame } from '../../../shared/bridge';
+import type { BridgeEvents, DeliveredFrame } from '../../../shared/bridge';
 import type { ChannelHealth } from '../../../shared/health';
 import { isFrozen, useUi, visibleChannels, type UiState } from '../state/ui-store';
 import { colormapRow } from './colormaps';
@@ -99,6 +99,9 @@ export class DisplayController {
         const now = performance.now();
         for (const h of Object.values(s.health)) this.noteHealth(h.channel, h, now);
       }
+      // The engine's stall notices describe the connection they came on; after a reconnect only
+      // new notices (and the page's own watchdog) count.
+      if (s.connected !== prev.connected) for (const slot of this.store.all()) slot.engineStale = null;
       // Redraw for view changes only (health updates a few times a second do not change pixels).
       if (s.channels !== prev.channels || s.focus !== prev.focus || s.colormap !== prev.colormap || s.colormapByChannel !== prev.colormapByChannel ||
         s.wlGlobal !== prev.wlGlobal || s.wlByChannel !== prev.wlByChannel || s.frozen !== prev.frozen || s.frozenAll !== prev.frozenAll || s.panel !== prev.panel) {
@@ -390,11 +393,24 @@ export class DisplayController {
     if (h.state === 'running') this.wasRunning.add(ch);
   }
 
+  /**
+   * The engine's judgement of a channel's output (web mode `stale` event): shown at once, without
+   * waiting for the page's own watchdog, which judges the (possibly slower) delivered cadence.
+   */
+  readonly onEngineStale = (n: BridgeEvents['stale']): void => {
+    if (!this.store.has(n.channel)) return; // no frame yet: the tile says "waiting" anyway
+    const now = performance.now();
+    this.store.slot(n.channel).engineStale = n.stale ? { atMs: now, ageMs: n.ageMs, lastFrameMs: n.lastFrameMs } : null;
+    this.onWatchdog();
+    this.armWatchdog(this.nextDeadline(performance.now()));
+  };
+
   signalOf(ch: number, now: number): TileSignal {
     const s = this.store.has(ch) ? this.store.slot(ch) : null;
     const h: ChannelHealth | undefined = this.ui.health[ch];
     const held = heldReason(this.ui.engine?.paused ?? false, this.ui.replayState);
-    const sig = tileSignal(now, s ? s.lastArrivalMs : -1, this.periodOf(ch), h, this.ui.connected, held);
+    const es = s?.engineStale;
+    const sig = tileSignal(now, s ? s.lastArrivalMs : -1, this.periodOf(ch), h, this.ui.connected, held, es ? es.ageMs + (now - es.atMs) : null);
     const down = this.downSince.get(ch);
     if (down && sig.kind !== 'disconnected') {
       const recovered = now - down.at >= DOWN_LATCH_MS && s !== null && s.lastArrivalMs > down.at && h?.state === 'running';

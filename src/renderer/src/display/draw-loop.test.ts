@@ -43,24 +43,51 @@ function setup() {
 }
 
 describe('DrawLoop (the GL worker’s draw loop)', () => {
-  it('draws at the next animation frame, once, with the newest frame per channel; replaced ones come back as dropped', () => {
-    const { gl, loop, out, tick } = setup();
+  it('draws a frame at once when nothing was drawn since the last animation frame, and presents it at the next one', () => {
+    const { gl, loop, out, rafs, tick } = setup();
     loop.setView([tile(0), tile(1, 10)]);
-    loop.frame(frame(0, 1));
-    loop.frame(frame(0, 2)); // replaces 1 before any draw
-    loop.frame(frame(1, 7));
-    expect(gl.renders).toHaveLength(0); // nothing before the animation frame
-    tick(); // draw
-    expect(gl.uploads).toEqual([2, 7]);
+    loop.frame(frame(0, 1)); // idle loop: drawn in this task, not one refresh later
+    expect(gl.uploads).toEqual([1]);
     expect(gl.renders).toHaveLength(1);
     expect(gl.renders[0].full).toBe(true); // first draw of this view
-    expect(gl.renders[0].tiles.map((d) => [d.channel, d.lo, d.hi])).toEqual([[0, 10, 200], [1, 10, 200]]); // automatic W/L: the frame's own range
-    expect(out).toHaveLength(0);
-    tick(); // the next animation frame: presented
+    expect(gl.renders[0].tiles.map((d) => [d.channel, d.lo, d.hi])).toEqual([[0, 10, 200]]); // automatic W/L: the frame's own range
+    expect(out).toHaveLength(0); // not presented before the compositor's next frame
+    expect(rafs).toHaveLength(1);
+    tick();
     expect(out).toHaveLength(1);
-    expect(out[0].uploaded.map((u) => [u.frame.bytes[0], u.uploadedAtMs])).toEqual([[2, 116], [7, 116]]);
-    expect(out[0].dropped.map((d) => d.bytes[0])).toEqual([1]);
-    expect(out[0].at).toBe(132);
+    expect(out[0].uploaded.map((u) => [u.frame.bytes[0], u.uploadedAtMs])).toEqual([[1, 100]]);
+    expect(out[0].at).toBe(116);
+    expect(gl.renders).toHaveLength(1); // nothing new: no draw at this animation frame
+    tick();
+    expect(out).toHaveLength(1); // and nothing more to present
+  });
+
+  it('draws at most once per refresh: frames after a draw wait for the next animation frame, newest per channel; replaced ones come back as dropped', () => {
+    const { gl, loop, out, tick } = setup();
+    loop.setView([tile(0), tile(1, 10)]);
+    loop.frame(frame(0, 1)); // drawn at once
+    loop.frame(frame(0, 2)); // same refresh: waits
+    loop.frame(frame(0, 3)); // replaces 2 before any draw
+    loop.frame(frame(1, 7));
+    expect(gl.renders).toHaveLength(1);
+    expect(gl.uploads).toEqual([1]);
+    tick(); // presents 1, then draws 3 and 7 together
+    expect(gl.uploads).toEqual([1, 3, 7]);
+    expect(gl.renders).toHaveLength(2);
+    expect(out[0].uploaded.map((u) => u.frame.bytes[0])).toEqual([1]);
+    expect(out[0].dropped.map((d) => d.bytes[0])).toEqual([2]); // handed back with the first presentation after it was replaced
+    loop.frame(frame(1, 8)); // a draw happened in this refresh (at its animation frame): waits
+    expect(gl.renders).toHaveLength(2);
+    tick(); // presents 3 and 7, draws 8
+    expect(out[1].uploaded.map((u) => [u.frame.bytes[0], u.uploadedAtMs])).toEqual([[3, 116], [7, 116]]);
+    expect(out[1].dropped).toHaveLength(0);
+    expect(out[1].at).toBe(132);
+    expect(gl.uploads).toEqual([1, 3, 7, 8]);
+    tick();
+    expect(out[2].uploaded.map((u) => u.frame.bytes[0])).toEqual([8]);
+    tick(); // idle refresh: the next frame is drawn at once again
+    loop.frame(frame(0, 5));
+    expect(gl.uploads).toEqual([1, 3, 7, 8, 5]);
   });
 
   it('draws only the channels with a new frame unless the view changed, and nothing when nothing changed', () => {

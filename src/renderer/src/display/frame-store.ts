@@ -8,6 +8,7 @@
  * per frame besides the frame buffer the transport hands over).
  */
 import { DH, DISPLAY_HEADER_OFFSET, DISPLAY_PIXELS_OFFSET } from '../../../shared/display-frame';
+import { Cadence } from '../../../shared/cadence';
 import { DType, FH, FRAME_MAGIC, dtypeSize } from '../../../shared/frame-header';
 
 const RING = 64;
@@ -34,16 +35,22 @@ export class ChannelSlot {
   /** Geometry of the last frame handed to the display (a change re-derives the canvas backing size). */
   lastW = 0;
   lastH = 0;
-  private readonly arrivals = new Float64Array(RING);
+  /** Arrivals on this page (page clock): fps and the delivered period. */
+  readonly cadence = new Cadence();
   private readonly latencies = new Float64Array(RING);
-  private nArr = 0;
   private nLat = 0;
   private readonly sorted = new Float64Array(RING);
+  /**
+   * The engine said this channel's cascade stopped producing frames (web mode, `stale` event):
+   * page time the notice came, the age the engine had measured then, and when the engine saw the
+   * last frame (engine clock ms); null while it produces.
+   */
+  engineStale: { atMs: number; ageMs: number; lastFrameMs: number } | null = null;
 
   constructor(readonly channel: number) {}
 
   noteArrival(tMs: number): void {
-    this.arrivals[this.nArr++ % RING] = tMs;
+    this.cadence.note(tMs);
     this.lastArrivalMs = tMs;
   }
 
@@ -53,31 +60,12 @@ export class ChannelSlot {
 
   /** Frames per second over the recent arrivals (0 when fewer than 2 or the last is older than 2 s). */
   fps(nowMs: number): number {
-    const n = Math.min(this.nArr, RING);
-    if (n < 2) return 0;
-    const last = this.arrivals[(this.nArr - 1) % RING];
-    if (nowMs - last > 2000) return 0;
-    const first = this.arrivals[(this.nArr - n) % RING];
-    return last > first ? ((n - 1) * 1000) / (last - first) : 0;
+    return this.cadence.fps(nowMs);
   }
 
-  /**
-   * The frame period this channel actually keeps: the median of its last (up to 16) inter-arrival
-   * times, never below the nominal period and never above 4× it (so a slowed channel is judged on
-   * its own cadence, but a stall is still flagged within 12 nominal periods at worst).
-   */
+  /** The period this channel is delivered at, within [nominal, 4× nominal] (`Cadence.periodMs`). */
   periodMs(nominalMs: number): number {
-    const n = Math.min(this.nArr, RING, 17) - 1;
-    if (n < 4) return nominalMs;
-    for (let i = 0; i < n; i++) {
-      const a = this.arrivals[(this.nArr - 1 - i) % RING];
-      const b = this.arrivals[(this.nArr - 2 - i) % RING];
-      this.sorted[i] = a - b;
-    }
-    const view = this.sorted.subarray(0, n);
-    view.sort();
-    const med = view[n >> 1];
-    return Math.min(4 * nominalMs, Math.max(nominalMs, med));
+    return this.cadence.periodMs(nominalMs);
   }
 
   /** p-quantile (0..1) of the recent display latencies, ms; NaN when unknown. */

@@ -1,11 +1,12 @@
 /**
  * When a tile must say it is not live. Pure functions, driven by a timer independent of frame
- * arrival (a stalled channel delivers no frames to trigger anything).
+ * arrival (a stalled channel delivers no frames to trigger anything), and by the engine's own
+ * judgement where it gives one (web mode: the `stale` event, `src/host/server/stale-watch.ts`).
  */
+import { STALE_PERIODS } from '../../../shared/cadence';
 import type { ChannelHealth } from '../../../shared/health';
 
-/** A channel is stale after this many frame periods without a new frame. */
-export const STALE_PERIODS = 3;
+export { STALE_PERIODS };
 
 export type TileSignal =
   | { kind: 'live' }
@@ -19,15 +20,20 @@ export type TileSignal =
 /**
  * @param lastArrivalMs page time of the newest frame (-1: none yet)
  * @param periodMs the channel's frame period (nominal, or as delivered: `ChannelSlot.periodMs`)
+ * @param engineStaleAgeMs null, or how old the channel's newest frame is by the engine's account
+ *   when the engine says its cascade stopped producing (it sees the production cadence, which a
+ *   slow display path cannot stretch): stale even if a late frame just reached the page.
  */
-export function tileSignal(nowMs: number, lastArrivalMs: number, periodMs: number, health: ChannelHealth | undefined, connected: boolean, heldReason: string | null = null): TileSignal {
+export function tileSignal(nowMs: number, lastArrivalMs: number, periodMs: number, health: ChannelHealth | undefined, connected: boolean, heldReason: string | null = null, engineStaleAgeMs: number | null = null): TileSignal {
   if (!connected) return { kind: 'disconnected' };
   if (health && (health.state === 'down' || health.state === 'restarting' || health.state === 'stopped')) {
     return { kind: 'down', state: health.state, error: health.lastError };
   }
   if (lastArrivalMs < 0) return { kind: 'waiting' };
-  const age = nowMs - lastArrivalMs;
-  if (age <= STALE_PERIODS * periodMs) return { kind: 'live' };
+  const pageAge = nowMs - lastArrivalMs;
+  if (pageAge <= STALE_PERIODS * periodMs && engineStaleAgeMs === null) return { kind: 'live' };
+  // The older of the two accounts: a frame that reached the page late is no younger for it.
+  const age = engineStaleAgeMs === null ? pageAge : Math.max(pageAge, engineStaleAgeMs);
   // A paused source still must not look live, but calling it a lost signal would be a lie too.
   return heldReason ? { kind: 'held', reason: heldReason, ageMs: age } : { kind: 'stale', ageMs: age };
 }
