@@ -170,6 +170,7 @@ export class Engine {
       prefix, display, processor,
       nowNs: () => native.monotonicNs(),
       publishedCount: (ch) => this.publishedCount(ch),
+      fps: this.info.fps,
       displayPort: opts.displayPort,
       heartbeatMs: opts.heartbeatMs,
       hangTimeoutMs: opts.hangTimeoutMs,

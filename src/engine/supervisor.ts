@@ -30,6 +30,8 @@ export interface SupervisorOptions {
   processor: ProcessorPath;
   /** Engine clock, ns (CLOCK_MONOTONIC, same as the rings'). */
   nowNs: () => number;
+  /** Nominal frames per second of the sources (the workers' stall watch in port mode). */
+  fps?: number;
   /** Frames the device has published on a channel so far (for fps in); optional. */
   publishedCount?: (channel: number) => number;
   /** Electron port mode: a fresh MessagePort (worker end) for each (re)start of a channel. */
@@ -118,6 +120,7 @@ export class Supervisor {
       killGraceMs: 1000,
       spares: 1,
       testHooks: false,
+      fps: 30,
       ...opts,
     };
     this.healthTimer = setInterval(() => this.publishHealth(), this.o.healthIntervalMs);
@@ -189,7 +192,7 @@ export class Supervisor {
     proc.send({
       type: 'init', channel: slot.channel, label: slot.label, prefix: this.o.prefix, cascade: slot.cascade,
       display: this.o.display, processor: this.o.processor, outputPrefix: `${this.o.prefix}-out${slot.channel}`,
-      heartbeatMs: this.o.heartbeatMs, waitTimeoutMs: this.o.waitTimeoutMs, testHooks: this.o.testHooks,
+      heartbeatMs: this.o.heartbeatMs, waitTimeoutMs: this.o.waitTimeoutMs, testHooks: this.o.testHooks, fps: this.o.fps,
     });
     if (this.o.display === 'port' && this.o.displayPort) {
       proc.send({ type: 'display-port' }, [this.o.displayPort(slot.channel)]);

@@ -189,8 +189,10 @@ export interface BridgeEvents {
   /** A channel's cascade was replaced (after `cascade.set`) or its stage timings were refreshed. */
   cascade: CascadeState;
   /**
-   * The engine's own judgement of a channel's display output (web mode; `stale-watch.ts`): it sees
-   * the cascade produce frames at their real cadence, which a slow display path cannot stretch.
+   * The producer's own judgement of a channel's display output (`src/engine/stale-watch.ts`): it
+   * sees the cascade publish frames at their real cadence, which a slow display path cannot
+   * stretch. Web mode: pushed by the server; Electron: posted by the channel's worker on its frame
+   * port (`PortStaleMessage`) and emitted by the renderer's bridge as this event.
    * `stale: true` once no frame was produced for `STALE_PERIODS` periods (`ageMs`: how old the
    * newest frame was when that was decided; `lastFrameMs`: when the engine saw it, engine clock),
    * `stale: false` when the next frame is produced. A client that connects while a channel is
@@ -271,7 +273,17 @@ export type CallOutcome<R = unknown> = { ok: true; result: R } | { ok: false; er
  * posted as a plain value (one structured-clone copy; see `src/workers/display-sink.ts`). The
  * renderer keeps only the newest per channel (by header channel id) until its next draw.
  */
-export type FramePortMessage = Uint8Array;
+export type FramePortMessage = Uint8Array | PortStaleMessage;
+
+/**
+ * The worker's own judgement of its channel on the frame port (Electron; the web server sends the
+ * same as the `stale` event): no frame published for 3 periods, or publishing again. Not a frame:
+ * the renderer does not acknowledge it.
+ */
+export interface PortStaleMessage {
+  type: 'stale';
+  notice: BridgeEvents['stale'];
+}
 
 /** WebSocket text messages, server → client. */
 export type WsServerMessage =

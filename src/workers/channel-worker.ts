@@ -69,7 +69,7 @@ async function init(msg: WorkerInit): Promise<void> {
       control.send(notice);
     });
   } else if (msg.display === 'port') {
-    const p = new PortDisplaySink();
+    const p = new PortDisplaySink(msg.channel, msg.fps ?? 30);
     if (pendingPort) p.setPort(pendingPort);
     sink = p;
   } else {

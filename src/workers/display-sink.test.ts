@@ -15,7 +15,7 @@ function mkPort() {
   };
   return { port, posted, ack: () => on.message?.forEach((cb) => cb({ data: 0 })), closed: () => closed };
 }
-const tag = (posted: unknown[][]) => posted.map((p) => (p[0] as Uint8Array)[0]);
+const tag = (posted: unknown[][]) => posted.filter((p) => p[0] instanceof Uint8Array).map((p) => (p[0] as Uint8Array)[0]);
 
 afterEach(() => vi.useRealTimers());
 
@@ -24,19 +24,19 @@ describe('PortDisplaySink (Electron)', () => {
     const sink = new PortDisplaySink();
     expect(sink.resize(1000)).toBe(1000); // exact size: a posted view clones its whole buffer
     const frame = new Uint8Array(1000);
-    expect(sink.emit(frame)).toBe(false);
+    expect(sink.emit(frame, 1)).toBe(false);
     const a = mkPort();
     sink.setPort(a.port);
-    expect(sink.emit(frame)).toBe(true);
+    expect(sink.emit(frame, 1)).toBe(true);
     expect(a.posted).toHaveLength(1);
     expect(a.posted[0]).toHaveLength(1); // one argument: no transfer list (electron#34905)
     const b = mkPort();
     sink.setPort(b.port);
     expect(a.closed()).toBe(1);
-    expect(sink.emit(frame)).toBe(true); // a new port starts with an open window
+    expect(sink.emit(frame, 1)).toBe(true); // a new port starts with an open window
     expect(b.posted).toHaveLength(1);
     sink.close();
-    expect(sink.emit(frame)).toBe(false);
+    expect(sink.emit(frame, 1)).toBe(false);
   });
 
   it('keeps one frame unacknowledged at most: the newest waits, older waiting ones are replaced (counted)', () => {
@@ -47,7 +47,7 @@ describe('PortDisplaySink (Electron)', () => {
     const frame = new Uint8Array(16);
     for (let i = 1; i <= 4; i++) {
       frame[0] = i; // the caller reuses its buffer: a waiting frame must be a copy
-      expect(sink.emit(frame)).toBe(true);
+      expect(sink.emit(frame, 1)).toBe(true);
     }
     expect(tag(p.posted)).toEqual([1]);
     expect(sink.replaced).toBe(2); // 2 and 3 replaced, 4 waits
@@ -56,7 +56,7 @@ describe('PortDisplaySink (Electron)', () => {
     p.ack();
     expect(tag(p.posted)).toEqual([1, 4]); // nothing waiting
     frame[0] = 5;
-    sink.emit(frame);
+    sink.emit(frame, 1);
     expect(tag(p.posted)).toEqual([1, 4, 5]); // window open again: posted at once
   });
 
@@ -68,14 +68,59 @@ describe('PortDisplaySink (Electron)', () => {
     sink.setPort(p.port);
     const frame = new Uint8Array(4);
     frame[0] = 1;
-    sink.emit(frame);
+    sink.emit(frame, 1);
     frame[0] = 2;
-    sink.emit(frame);
+    sink.emit(frame, 1);
     expect(tag(p.posted)).toEqual([1]);
     vi.advanceTimersByTime(ACK_TIMEOUT_MS + 1);
     frame[0] = 3;
-    sink.emit(frame);
+    sink.emit(frame, 1);
     expect(tag(p.posted)).toEqual([1, 3]);
     expect(sink.ackTimeouts).toBe(1);
+  });
+
+  it('tells the renderer on the port when the channel stops publishing, and a new port (reloaded page) at once', () => {
+    let now = 0;
+    const due: { at: number; cb: () => void }[] = [];
+    const timers = {
+      now: () => now,
+      setTimeout: (cb: () => void, ms: number) => due.push({ at: now + ms, cb }),
+      clearTimeout: () => undefined,
+      afterPendingIo: (cb: () => void) => cb(),
+    };
+    const run = (t: number) => {
+      for (;;) {
+        due.sort((a, b) => a.at - b.at);
+        if (!due[0] || due[0].at > t) break;
+        const d = due.shift()!;
+        now = d.at;
+        d.cb();
+      }
+      now = t;
+    };
+    const sink = new PortDisplaySink(5, 30, timers);
+    sink.resize(4);
+    const p = mkPort();
+    sink.setPort(p.port);
+    const frame = new Uint8Array(4);
+    for (let i = 0; i < 10; i++) {
+      run(i * 33.3);
+      sink.emit(frame, i); // frames 2.. wait for acks that never come: still publishing
+    }
+    run(9 * 33.3 + 90);
+    expect(p.posted.filter((m) => !(m[0] instanceof Uint8Array))).toHaveLength(0); // not yet 3 periods
+    run(9 * 33.3 + 150);
+    const notes = p.posted.filter((m) => !(m[0] instanceof Uint8Array)).map((m) => m[0] as { type: string; notice: { channel: number; stale: boolean; ageMs: number } });
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatchObject({ type: 'stale', notice: { channel: 5, stale: true } });
+    expect(notes[0].notice.ageMs).toBeGreaterThanOrEqual(100);
+    expect(tag(p.posted)).toEqual([0]); // the notice is not a frame: it takes no room in the ack window
+    const q = mkPort();
+    sink.setPort(q.port); // reloaded page
+    expect(q.posted.map((m) => m[0])).toMatchObject([{ type: 'stale', notice: { channel: 5, stale: true } }]);
+    sink.emit(frame, 10);
+    expect(q.posted.map((m) => m[0])[1]).toMatchObject({ type: 'stale', notice: { channel: 5, stale: false } });
+    expect(tag(q.posted)).toEqual([0]);
+    sink.close();
   });
 });

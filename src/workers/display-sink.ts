@@ -12,7 +12,8 @@
  *   renderer answers each frame on the same port; at most `FRAME_WINDOW` frames are unanswered and
  *   the newest waits in one preallocated buffer, so a busy renderer cannot make the port queue grow.
  */
-import { AckWindow } from '../shared/bridge';
+import { AckWindow, type PortStaleMessage } from '../shared/bridge';
+import { StaleWatch, type StaleNotice, type StaleWatchTimers } from '../engine/stale-watch';
 import { DType, FrameFlag } from '../shared/frame-header';
 import type { NativeModule, RingProducer } from '../native/api';
 
@@ -93,6 +94,18 @@ export interface PostPortLike {
 export class PortDisplaySink implements DisplaySink {
   readonly outputRing = null;
   private port: PostPortLike | null = null;
+  /**
+   * The channel's stall watch on the frames it publishes (every one, also those that wait or are
+   * replaced): its verdicts go to the renderer on the same port, so a busy renderer that gets
+   * fewer frames than the cascade makes still hears of a stall 3 production periods after it.
+   */
+  private readonly watch: StaleWatch;
+  /** One message object, reused: posting clones it. */
+  private readonly staleMsg: PortStaleMessage = { type: 'stale', notice: { channel: 0, stale: false, ageMs: 0, lastFrameMs: 0 } };
+
+  constructor(private readonly channel = 0, fps = 30, timers?: StaleWatchTimers) {
+    this.watch = new StaleWatch(() => fps, (n) => this.postStale(n), timers);
+  }
   /** Frames posted and not acknowledged by the renderer yet (ACK_TIMEOUT_MS gives one up). */
   private acks = new AckWindow(() => performance.now());
   /** The newest frame waiting for an acknowledgement (preallocated in `resize`). */
@@ -115,6 +128,14 @@ export class PortDisplaySink implements DisplaySink {
     port.on?.('close', () => {
       if (this.port === port) this.port = null;
     });
+    // A new port is a new page: it learns a stall that is already going on.
+    for (const n of this.watch.staleNow()) this.postStale(n);
+  }
+
+  private postStale(n: StaleNotice): void {
+    if (!this.port) return;
+    this.staleMsg.notice = n;
+    this.port.postMessage(this.staleMsg);
   }
 
   resize(bytes: number): number {
@@ -125,7 +146,8 @@ export class PortDisplaySink implements DisplaySink {
     return bytes; // exact size: a posted view clones its whole ArrayBuffer
   }
 
-  emit(frame: Uint8Array): boolean {
+  emit(frame: Uint8Array, seq: number): boolean {
+    this.watch.frame(this.channel, seq);
     if (!this.port) return false;
     if (this.acks.expire()) this.ackTimeouts++;
     if (this.acks.full && frame.byteLength === this.pending.byteLength) {
@@ -154,6 +176,7 @@ export class PortDisplaySink implements DisplaySink {
   }
 
   close(): void {
+    this.watch.close();
     this.port?.close?.();
     this.port = null;
   }

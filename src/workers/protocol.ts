@@ -44,6 +44,8 @@ export interface WorkerInit {
   waitTimeoutMs: number;
   /** Allow the test-only debug messages (`debug-hang`, `debug-crash`). */
   testHooks?: boolean;
+  /** Nominal frames per second of the channel's source (bounds of the stall watch's period; default 30). */
+  fps?: number;
 }
 
 /** Replace the running cascade from the next frame on. Answered by `configured`. */

@@ -10,7 +10,7 @@ import type { Engine } from '../../engine/engine';
 import type { BridgeHost, FrameLease } from './bridge-host';
 import { listPresets, loadPreset } from './presets';
 import { RejectedError, needBool, needChannel, optChannels } from './rpc';
-import { StaleWatch } from './stale-watch';
+import { StaleWatch } from '../../engine/stale-watch';
 
 export interface EngineHostOptions {
   mode: 'electron' | 'web';
@@ -80,7 +80,8 @@ export class EngineHost implements BridgeHost {
       this.healthTimer.unref?.();
     });
     // Web mode: judge stalls on the frames as the cascades produce them, not as a slow display
-    // path delivers them (stale-watch.ts). Electron's ports reach the renderer without that delay.
+    // path delivers them (stale-watch.ts). In Electron each worker judges its own channel and
+    // posts the verdict on its frame port (display-sink.ts).
     if (o.relayFrames) {
       const watch = new StaleWatch(() => engine.info.fps, (n) => this.emit('stale', n));
       this.staleWatch = watch;

@@ -25,4 +25,31 @@ describe('ElectronBridge frame ports', () => {
     expect(acks).toEqual([5, 5]);
     worker.close();
   });
+
+  it('emits the worker\'s stale verdicts from the port as `stale` events, unacknowledged, next to main\'s events', async () => {
+    const mainListeners: ((d: unknown) => void)[] = [];
+    const api2 = { invoke: async () => ({ ok: true, result: null }), on: (_e: string, l: (d: unknown) => void) => (mainListeners.push(l), () => mainListeners.splice(mainListeners.indexOf(l), 1)) } as unknown as PreloadApi;
+    const b = new ElectronBridge(api2, win);
+    const stale: unknown[] = [];
+    const off = b.on('stale', (n) => stale.push(n));
+    const { port1: worker, port2: page } = new MessageChannel();
+    b.adoptPort(3, page);
+    expect(stale).toEqual([{ channel: 3, stale: false, ageMs: 0, lastFrameMs: 0 }]); // a new worker: no verdict of an old one holds
+    stale.length = 0;
+    const acks: unknown[] = [];
+    worker.onmessage = (e) => acks.push(e.data);
+    const notice = { channel: 3, stale: true, ageMs: 120, lastFrameMs: 5 };
+    worker.postMessage({ type: 'stale', notice });
+    worker.postMessage({ type: 'stale' }); // malformed: ignored
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stale).toEqual([notice]);
+    expect(acks).toEqual([]); // not a frame: no acknowledgement
+    expect(mainListeners).toHaveLength(1); // main's events still reach the same listener
+    off();
+    expect(mainListeners).toHaveLength(0);
+    worker.postMessage({ type: 'stale', notice });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(stale).toHaveLength(1); // unsubscribed from the port's events too
+    worker.close();
+  });
 });

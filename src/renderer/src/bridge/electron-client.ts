@@ -3,13 +3,16 @@
  * (`window.specula`, typed `PreloadApi`), display frames on MessagePorts that main hands to the
  * window for each channel process and the preload relays with `window.postMessage`.
  */
-import { IPC, unwrapOutcome, type BridgeMethod, type BridgeParams, type BridgeResult, type FrameListener, type PreloadApi, type SpeculaBridge } from '../../../shared/bridge';
+import { IPC, unwrapOutcome, type BridgeMethod, type BridgeParams, type BridgeResult, type FrameListener, type PortStaleMessage, type PreloadApi, type SpeculaBridge } from '../../../shared/bridge';
+import { EventFanout } from './emitter';
 
 export class ElectronBridge implements SpeculaBridge {
   readonly mode = 'electron' as const;
   private frameListener: FrameListener | null = null;
   /** Current port per channel (a restarted worker comes with a new port; the old one is closed). */
   private readonly ports = new Map<number, MessagePort>();
+  /** Events that come on the frame ports rather than from main (the workers' `stale` verdicts). */
+  private readonly portEvents = new EventFanout();
 
   constructor(private readonly api: PreloadApi, win: Window = window) {
     win.addEventListener('message', (ev: MessageEvent) => {
@@ -25,10 +28,18 @@ export class ElectronBridge implements SpeculaBridge {
   adoptPort(channel: number, port: MessagePort): void {
     this.ports.get(channel)?.close();
     this.ports.set(channel, port);
+    // A new port is a new worker: whatever the old one said about the channel no longer holds (the
+    // new one tells its own verdict on this port; the page's watchdog judges meanwhile).
+    this.portEvents.emit('stale', { channel, stale: false, ageMs: 0, lastFrameMs: 0 });
     port.onmessage = (ev: MessageEvent) => {
       const data = ev.data as unknown;
       const bytes = data instanceof Uint8Array ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : null;
-      if (!bytes) return;
+      if (!bytes) {
+        // Not a frame (no acknowledgement): the worker's verdict on its channel's output.
+        const m = data as PortStaleMessage | null;
+        if (m && m.type === 'stale' && m.notice && typeof m.notice.channel === 'number') this.portEvents.emit('stale', m.notice);
+        return;
+      }
       // Acknowledge at once: the worker posts this channel's next frame only then (FRAME_WINDOW), so
       // the port never queues frames behind a busy page; the newest waits in the worker instead.
       port.postMessage(channel);
@@ -41,7 +52,14 @@ export class ElectronBridge implements SpeculaBridge {
   async call<M extends BridgeMethod>(method: M, params: BridgeParams<M>): Promise<BridgeResult<M>> {
     return unwrapOutcome((await this.api.invoke(method, params)) as never);
   }
-  on: SpeculaBridge['on'] = (event, listener) => this.api.on(event, listener);
+  on: SpeculaBridge['on'] = (event, listener) => {
+    const offMain = this.api.on(event, listener);
+    const offPort = this.portEvents.on(event, listener);
+    return () => {
+      offMain();
+      offPort();
+    };
+  };
 
   onFrames(listener: FrameListener): () => void {
     this.frameListener = listener;

@@ -394,8 +394,9 @@ export class DisplayController {
   }
 
   /**
-   * The engine's judgement of a channel's output (web mode `stale` event): shown at once, without
-   * waiting for the page's own watchdog, which judges the (possibly slower) delivered cadence.
+   * The producer's judgement of a channel's output (`stale` event: the engine in web mode, the
+   * channel's worker in Electron): shown at once, without waiting for the page's own watchdog, which
+   * judges the (possibly slower) delivered cadence.
    */
   readonly onEngineStale = (n: BridgeEvents['stale']): void => {
     if (!this.store.has(n.channel)) return; // no frame yet: the tile says "waiting" anyway

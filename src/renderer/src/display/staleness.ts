@@ -1,7 +1,8 @@
 /**
  * When a tile must say it is not live. Pure functions, driven by a timer independent of frame
  * arrival (a stalled channel delivers no frames to trigger anything), and by the engine's own
- * judgement where it gives one (web mode: the `stale` event, `src/host/server/stale-watch.ts`).
+ * judgement where it gives one (the `stale` event: `src/engine/stale-watch.ts`, sent by the web server
+ * or, in Electron, by each channel's worker on its frame port).
  */
 import { STALE_PERIODS } from '../../../shared/cadence';
 import type { ChannelHealth } from '../../../shared/health';

@@ -1,7 +1,8 @@
 /**
- * The engine side of "a stalled channel looks stalled" (web mode): watches each channel's display
- * frames as the cascade publishes them (every frame, before the relay decides whether anyone takes
- * it) and says when one stops (`stale` bridge event).
+ * The producer side of "a stalled channel looks stalled": watches a channel's display frames as the
+ * cascade publishes them (every frame, before anyone decides whether to pass it on) and says when it
+ * stops. Web mode: the engine host runs one for all channels and sends `stale` bridge events;
+ * Electron: each channel worker runs one and posts the notice on its frame port.
  *
  * The page has its own watchdog, but it can only judge the frames that reach it: when the display
  * path is slower than the source (a loaded 2-core box delivers 15–25 of 30 fps to the page), its
@@ -12,7 +13,7 @@
  * is harmless because the page keeps the verdict until `stale: false`. Both judgements stand: the
  * page shows STALE when either says so (a dead socket or a hung page is still caught by the page).
  */
-import { Cadence } from '../../shared/cadence';
+import { Cadence } from '../shared/cadence';
 
 export interface StaleNotice {
   channel: number;
