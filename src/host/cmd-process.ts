@@ -11,13 +11,13 @@
  * Exit status: 0 ok, 2 usage error, 1 bad input or failure (with a message naming the problem).
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join, resolve } from 'node:path';
 import type { CascadeSpec, FrameShape, SampleDType } from '../shared/cascade-spec';
 import { npyHeader, readNpy } from '../shared/npy';
 import type { CascadeProcessor, SampleArray, StageData } from '../cascade/processor';
 import { createTsProcessor } from '../cascade/runner';
 import { createTimedTsProcessor } from '../native/cascade-fast-clock';
+import { findPresetDir, resolveCascadeArg } from './server/presets';
 
 const USAGE = `usage: specula process --cascade FILE|PRESET --input FRAMES.npy --out DIR [options]
 
@@ -79,17 +79,6 @@ export async function loadFrameSource(path: string, _opts: { channel?: string } 
     }
   }
   throw new InputError(`${path}: unsupported input type '${ext || '(none)'}' (supported: .npy)`);
-}
-
-/** Presets live in resources/cascades (searched from the source tree and from the built out/main). */
-function resolveCascadePath(arg: string): string {
-  if (existsSync(arg)) return arg;
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const root of [join(here, '..', '..'), join(here, '..', '..', '..'), process.cwd()]) {
-    const p = join(root, 'resources', 'cascades', `${arg.replace(/\.json$/, '')}.json`);
-    if (existsSync(p)) return p;
-  }
-  throw new InputError(`--cascade ${arg}: no such file or preset (presets are in resources/cascades)`);
 }
 
 /** The fast path, when its module exists and loads (src/native/cascade-fast.ts, C++ addon). */
@@ -210,7 +199,12 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function run(args: Args): Promise<number> {
-  const cascadePath = resolveCascadePath(args.cascade as string);
+  let cascadePath: string;
+  try {
+    cascadePath = resolveCascadeArg(findPresetDir(), args.cascade as string);
+  } catch (err) {
+    throw new InputError(err instanceof Error ? err.message : String(err));
+  }
   let spec: CascadeSpec;
   try {
     spec = JSON.parse(readFileSync(cascadePath, 'utf8')) as CascadeSpec;

@@ -5,13 +5,12 @@
  * per-channel health: a table, or JSON with `--json`. Ctrl-C stops early and still prints the
  * report; either way no process and no /dev/shm segment is left behind.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CascadeSpec } from '../shared/cascade-spec';
 import type { ChannelHealth } from '../shared/health';
 import { Engine } from '../engine/engine';
 import type { ProcessorPath } from '../workers/protocol';
+import { findPresetDir, loadCascadeArg } from './server/presets';
+import { parseNumberFlag } from './server/serve-args';
 
 const USAGE = `usage: specula run --cascade FILE|PRESET [--channels N] [--fps F] [--duration SECONDS]
                    [--path auto|ts|fast] [--lines L] [--samples S] [--json]
@@ -42,13 +41,7 @@ export interface RunArgs {
 /** Parse argv; throws an Error naming the bad option. */
 export function parseRunArgs(argv: string[]): RunArgs | 'help' {
   const a: Partial<RunArgs> & { json: boolean } = { json: false };
-  const num = (name: string, v: string | undefined, min: number, max: number, int = true): number => {
-    const x = Number(v);
-    if (v === undefined || !Number.isFinite(x) || (int && !Number.isInteger(x)) || x < min || x > max) {
-      throw new Error(`--${name}: expected ${int ? 'an integer' : 'a number'} in ${min}..${max}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
-    }
-    return x;
-  };
+  const num = (name: string, v: string | undefined, min: number, max: number, int = true): number => parseNumberFlag(`--${name}`, v, min, max, int);
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -69,27 +62,6 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
   }
   if (!a.cascade) throw new Error('--cascade is required (a cascade JSON file or a preset name)');
   return { cascade: a.cascade, channels: a.channels ?? 4, fps: a.fps ?? 30, duration: a.duration ?? 10, path: a.path ?? 'auto', lines: a.lines, samples: a.samples, json: a.json };
-}
-
-/** Read a cascade file, or a preset from resources/cascades by name. */
-export function loadCascadeFile(nameOrPath: string): CascadeSpec {
-  let file = resolve(nameOrPath);
-  if (!existsSync(file)) {
-    // Presets live in <repo>/resources/cascades: walk up from this module (src/host, or
-    // out/main/chunks in the bundle), then try the working directory.
-    const dirs: string[] = [];
-    for (let d = dirname(fileURLToPath(import.meta.url)), i = 0; i < 5; i++, d = dirname(d)) dirs.push(resolve(d, 'resources/cascades'));
-    dirs.push(resolve(process.cwd(), 'resources/cascades'));
-    const candidates = dirs.map((d) => resolve(d, nameOrPath.endsWith('.json') ? nameOrPath : `${nameOrPath}.json`));
-    const found = candidates.find((c) => existsSync(c));
-    if (!found) throw new Error(`cascade ${JSON.stringify(nameOrPath)}: no such file, and no preset of that name in resources/cascades`);
-    file = found;
-  }
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as CascadeSpec;
-  } catch (e) {
-    throw new Error(`cascade ${file}: not valid JSON (${(e as Error).message})`);
-  }
 }
 
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
@@ -121,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   let cascade: CascadeSpec;
   try {
-    cascade = loadCascadeFile(args.cascade);
+    cascade = loadCascadeArg(findPresetDir(), args.cascade);
   } catch (e) {
     console.error(`specula run: ${(e as Error).message}`);
     return 2;

@@ -1,7 +1,7 @@
 /**
  * Cascade presets: the JSON files of `resources/cascades/`, found from the source tree or the build.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PresetInfo } from '../../shared/bridge';
@@ -46,15 +46,25 @@ export function loadPreset(dir: string | null, name: string): CascadeSpec {
   return JSON.parse(readFileSync(file, 'utf8')) as CascadeSpec;
 }
 
-/** `--cascade` value: a preset name or a path to a cascade JSON file. */
+/**
+ * The file a `--cascade` value names, for every command that takes one: an existing file, else a
+ * preset of `dir` by name (with or without `.json`). The error says which it tried.
+ */
+export function resolveCascadeArg(dir: string | null, arg: string): string {
+  if (!arg) throw new Error('--cascade: expected a cascade JSON file or a preset name');
+  if (existsSync(arg) && statSync(arg).isFile()) return resolve(arg);
+  const stem = arg.replace(/\.json$/, '');
+  if (dir && /^[A-Za-z0-9_.-]+$/.test(stem) && existsSync(join(dir, `${stem}.json`))) return join(dir, `${stem}.json`);
+  const known = listPresets(dir).map((p) => p.name).join(', ');
+  throw new Error(`--cascade ${arg}: no such file or preset (presets${dir ? ` in ${dir}` : ''}: ${known || 'none found'})`);
+}
+
+/** `--cascade` value: a preset name or a path to a cascade JSON file, parsed. */
 export function loadCascadeArg(dir: string | null, arg: string): CascadeSpec {
-  if (/[\\/]|\.json$/.test(arg)) {
-    const text = readFileSync(resolve(arg), 'utf8');
-    try {
-      return JSON.parse(text) as CascadeSpec;
-    } catch (e) {
-      throw new Error(`--cascade ${arg}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-    }
+  const file = resolveCascadeArg(dir, arg);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as CascadeSpec;
+  } catch (e) {
+    throw new Error(`--cascade ${arg}: ${file} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  return loadPreset(dir, arg);
 }
