@@ -5,7 +5,8 @@
  */
 import type { CascadeSpec, FrameShape, SampleDType } from '../shared/cascade-spec';
 import type { CascadeProcessor, ConfigureResult, FrameInputs, SampleArray, StageData, StageInfo } from './processor';
-import type { StageKernel } from './stage';
+import type { BuildContext, StageKernel } from './stage';
+import { PairSpectra, type FrameCounter } from './stages/pair-spectra';
 import { validateCascade, type Plan, type Source } from './validate';
 
 /** A configuration ready to run (swapped in atomically on a successful `configure`). */
@@ -29,6 +30,8 @@ interface Built {
   byRef: Map<string, StageData>;
   outputs: Map<string, StageData>;
   outputNames: string[];
+  /** Incremented at the start of every run (shared work such as `PairSpectra` is done once per frame). */
+  counter: FrameCounter;
 }
 
 const CTOR: Record<SampleDType, new (n: number) => SampleArray> = {
@@ -86,8 +89,20 @@ function build(plan: Plan): Built {
   const inputSlot = new Int32Array(plan.stages.length);
   const auxSlots: Int32Array[] = [];
   const auxArgs: SampleArray[][] = [];
+  const counter: FrameCounter = { frame: 0 };
+  const spectra = new Map<string, PairSpectra>();
+  const sourceKey = (src: Source) => (src.kind === 'input' ? 'input' : src.kind === 'aux' ? `aux:${src.name}` : `${src.index}.${src.port ?? ''}`);
   plan.stages.forEach((st, i) => {
-    const k = st.def.create(st.inShape, st.params as never, st.auxShapes);
+    const ctx: BuildContext = {
+      pairSpectra(nfft) {
+        const key = `${sourceKey(st.input)} ${st.inShape.lines}x${st.inShape.samples} ${nfft}`;
+        let s = spectra.get(key);
+        if (!s) { s = new PairSpectra(st.inShape.lines, st.inShape.samples, nfft, counter); spectra.set(key, s); }
+        s.addUser();
+        return s;
+      },
+    };
+    const k = st.def.create(st.inShape, st.params as never, st.auxShapes, ctx);
     kernels.push(k);
     inputSlot[i] = slotOf(st.input);
     auxSlots.push(Int32Array.from(st.aux.map(slotOf)));
@@ -100,6 +115,7 @@ function build(plan: Plan): Built {
       byRef.set(`${st.id}.${name}`, d);
     }
   });
+  for (const s of spectra.values()) s.allocate(); // sized by how many stages share it
   const outputs = new Map<string, StageData>();
   const outputNames = ['display', ...Object.keys(plan.outputs).filter((n) => n !== 'display')];
   for (const name of outputNames) {
@@ -108,7 +124,7 @@ function build(plan: Plan): Built {
     outputs.set(name, byRef.get(src.port === null ? st.id : `${st.id}.${src.port}`) as StageData);
   }
   return {
-    plan, kernels, inputSlot, auxSlots, auxArgs, slotData, byRef, outputs, outputNames, auxNames,
+    plan, kernels, counter, inputSlot, auxSlots, auxArgs, slotData, byRef, outputs, outputNames, auxNames,
     auxFrames: auxNames.map(() => new Float64Array(0)),
     stages: plan.stages.map((s) => ({ id: s.id, type: s.type })),
     stageMs: new Float64Array(plan.stages.length),
@@ -161,6 +177,7 @@ class TsProcessor implements CascadeProcessor {
       checkFrame(arr, s.lines, s.samples, s.dtype, name);
       b.auxFrames[a] = arr;
     }
+    b.counter.frame = (b.counter.frame + 1) & 0x3fffffff; // stays a small integer (no boxing)
     const stamp = this.stamp;
     const ts = b.stamps;
     const n = b.kernels.length;

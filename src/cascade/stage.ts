@@ -8,6 +8,7 @@
 import type { SampleDType } from '../shared/cascade-spec';
 import type { ParamSchema, ParamsOf } from './params';
 import type { SampleArray, StageData } from './processor';
+import type { PairSpectra } from './stages/pair-spectra';
 
 /** Shape of data flowing between stages. */
 export interface DataShape {
@@ -29,6 +30,18 @@ export interface StageKernel {
   reset?(): void;
 }
 
+/**
+ * What the runner offers a stage while it is created (one per stage): work shared between the
+ * stages of one configuration. Stages that need none ignore it.
+ */
+export interface BuildContext {
+  /**
+   * Complex FFTs (size `nfft`) of the line pairs of this stage's main input, one object for all
+   * stages that read the same source with the same `nfft`; call `pair(x, p)` in `run`.
+   */
+  pairSpectra(nfft: number): PairSpectra;
+}
+
 export interface StageDef<S extends ParamSchema = ParamSchema> {
   readonly type: string;
   /** One-line description for docs and the UI. */
@@ -44,7 +57,7 @@ export interface StageDef<S extends ParamSchema = ParamSchema> {
    */
   shape(input: DataShape, p: ParamsOf<S>, aux: readonly DataShape[]): { out: DataShape; ports?: Record<string, DataShape> } | string;
   /** Allocate buffers and return the kernel. Only called after `shape` succeeded. */
-  create(input: DataShape, p: ParamsOf<S>, aux: readonly DataShape[]): StageKernel;
+  create(input: DataShape, p: ParamsOf<S>, aux: readonly DataShape[], ctx: BuildContext): StageKernel;
 }
 
 /** Helper keeping the param type of a stage definition inferred. */

@@ -67,16 +67,13 @@ export const rfft = defineStage({
     if (p.output === 'logmag' && !(p.floor > 0)) return `params.floor: expected a number > 0 for logmag, got ${p.floor}`;
     return { out: f64Shape(inp.lines, nfft / 2 + 1, p.output === 'complex') };
   },
-  create(inp, p) {
+  create(inp, p, _aux, ctx) {
     const L = inp.lines;
-    const N = inp.samples;
-    const nfft = p.nfft ?? N;
+    const nfft = p.nfft ?? inp.samples;
     const K = nfft / 2 + 1;
     const out = allocData(f64Shape(L, K, p.output === 'complex'));
     const y = out.data as Float64Array;
-    const f = new FFT(nfft);
-    const src = new Float64Array(2 * nfft);
-    const z = new Float64Array(2 * nfft);
+    const spectra = ctx.pairSpectra(nfft);
     const sa = new Float64Array(2 * K);
     const sb = new Float64Array(2 * K);
     const what = p.output;
@@ -85,30 +82,52 @@ export const rfft = defineStage({
     return {
       out,
       run(x) {
-        // Two real lines per complex FFT: Z = FFT(a + i·b), then
-        // A[k] = (Z[k] + conj(Z[-k]))/2 and B[k] = -i·(Z[k] - conj(Z[-k]))/2 (half the transforms).
+        // Z = FFT(a + i·b) of two lines (shared, see pair-spectra.ts), split by symmetry:
+        // A[k] = (Z[k] + conj(Z[-k]))/2 and B[k] = -i·(Z[k] - conj(Z[-k]))/2.
         for (let l = 0; l < L; l += 2) {
-          const pair = l + 1 < L;
-          const oa = l * N;
-          const ob = oa + N;
-          for (let n = 0; n < N; n++) { src[2 * n] = x[oa + n]; src[2 * n + 1] = pair ? x[ob + n] : 0; }
-          for (let n = 2 * N; n < 2 * nfft; n++) src[n] = 0;
-          f.transform(z, src);
+          const o = spectra.pair(x, l >> 1);
+          const z = spectra.z;
+          if (what === 'logmag') {
+            splitLogmag(z, o, nfft, K, y, l * K, l + 1 < L, floor, db);
+            continue;
+          }
           for (let k = 0; k < K; k++) {
             const m = k === 0 ? 0 : nfft - k;
-            const zr = z[2 * k], zi = z[2 * k + 1], mr = z[2 * m], mi = z[2 * m + 1];
+            const zr = z[o + 2 * k], zi = z[o + 2 * k + 1], mr = z[o + 2 * m], mi = z[o + 2 * m + 1];
             sa[2 * k] = (zr + mr) * 0.5;
             sa[2 * k + 1] = (zi - mi) * 0.5;
             sb[2 * k] = (zi + mi) * 0.5;
             sb[2 * k + 1] = (mr - zr) * 0.5;
           }
           writeSpectrum(what, sa, K, y, l * K, floor, db);
-          if (pair) writeSpectrum(what, sb, K, y, (l + 1) * K, floor, db);
+          if (l + 1 < L) writeSpectrum(what, sb, K, y, (l + 1) * K, floor, db);
         }
       },
     };
   },
 });
+
+/**
+ * The logmag case of the split, fused (the hot path of reference S3): for bins k of the pair at
+ * z[o..], |A|² and |B|² straight from Z[k] and Z[-k], then db/(2 ln 10)·ln(max(|·|², floor²)) as in
+ * `writeSpectrum` (same arithmetic, so the same numbers).
+ */
+function splitLogmag(z: Float64Array, o: number, nfft: number, K: number, y: Float64Array, oy: number, pair: boolean, floor: number, db: number): void {
+  const f2 = floor * floor;
+  const c = db / (2 * Math.LN10);
+  for (let k = 0; k < K; k++) {
+    const m = o + 2 * (k === 0 ? 0 : nfft - k);
+    const zr = z[o + 2 * k], zi = z[o + 2 * k + 1], mr = z[m], mi = z[m + 1];
+    const ar = (zr + mr) * 0.5, ai = (zi - mi) * 0.5;
+    const pa = ar * ar + ai * ai;
+    y[oy + k] = c * Math.log(pa > f2 ? pa : f2);
+    if (pair) {
+      const br = (zi + mi) * 0.5, bi = (mr - zr) * 0.5;
+      const pb = br * br + bi * bi;
+      y[oy + K + k] = c * Math.log(pb > f2 ? pb : f2);
+    }
+  }
+}
 
 export const fft = defineStage({
   type: 'fft',

@@ -5,6 +5,7 @@
  * - `fir`: y = lfilter(taps, 1, x) (causal convolution, scipy.signal.lfilter).
  */
 import { defineStage, allocData, f64Shape } from '../stage';
+import type { SampleArray } from '../processor';
 import { butterSos } from './butter';
 
 export const sosfilt = defineStage({
@@ -48,29 +49,35 @@ export const sosfilt = defineStage({
     return {
       out,
       run(x) {
-        for (let i = 0; i < L * N; i++) y[i] = x[i];
-        // Sections in series, each over a whole line: the same arithmetic as scipy's per-sample loop.
-        // Four lines at a time: each line's recursion is a serial dependency chain, so interleaving
-        // independent lines keeps the FPU busy (results are unchanged, bit for bit).
+        // Sections in series, each over a whole line: the same arithmetic as scipy's per-sample loop
+        // (results are unchanged, bit for bit, by the grouping below). Each line's recursion is a
+        // serial dependency chain, so two lines are interleaved to keep the FPU busy, and two
+        // sections run in one pass (a second section consumes the first's output while it is in a
+        // register: half the loads and stores). The first pass reads x, later ones filter y in place.
         let l = 0;
-        for (; l + 4 <= L; l += 4) {
-          for (let s = 0; s < S; s++) sos4(y, l * N, N, co, 5 * s);
+        for (; l + 2 <= L; l += 2) {
+          let s = 0;
+          for (; s + 2 <= S; s += 2) sosPair2(s === 0 ? x : y, y, l * N, N, co, 5 * s);
+          for (; s < S; s++) {
+            sos1(s === 0 ? x : y, y, l * N, N, co, 5 * s);
+            sos1(s === 0 ? x : y, y, (l + 1) * N, N, co, 5 * s);
+          }
         }
         for (; l < L; l++) {
-          for (let s = 0; s < S; s++) sos1(y, l * N, N, co, 5 * s);
+          for (let s = 0; s < S; s++) sos1(s === 0 ? x : y, y, l * N, N, co, 5 * s);
         }
       },
     };
   },
 });
 
-/** One TDF-II biquad over one line in place: xn = b0 xc + z0; z0 = b1 xc - a1 xn + z1; z1 = b2 xc - a2 xn. */
-function sos1(y: Float64Array, o: number, N: number, co: Float64Array, c: number): void {
+/** One TDF-II biquad over one line (x → y, may be the same array): xn = b0 xc + z0; z0 = b1 xc - a1 xn + z1; z1 = b2 xc - a2 xn. */
+function sos1(x: SampleArray, y: Float64Array, o: number, N: number, co: Float64Array, c: number): void {
   const b0 = co[c], b1 = co[c + 1], b2 = co[c + 2], a1 = co[c + 3], a2 = co[c + 4];
   let z0 = 0;
   let z1 = 0;
   for (let n = o, end = o + N; n < end; n++) {
-    const xc = y[n];
+    const xc = x[n];
     const xn = b0 * xc + z0;
     z0 = b1 * xc - a1 * xn + z1;
     z1 = b2 * xc - a2 * xn;
@@ -78,17 +85,26 @@ function sos1(y: Float64Array, o: number, N: number, co: Float64Array, c: number
   }
 }
 
-/** `sos1` on four consecutive lines at once (lines o, o+N, o+2N, o+3N). */
-function sos4(y: Float64Array, o: number, N: number, co: Float64Array, c: number): void {
+/**
+ * Sections c/5 and c/5 + 1 of `sos1`, one after the other, on two consecutive lines (o and o + N) in
+ * one pass: line a's states p (first section) and P (second), line b's q and Q.
+ */
+function sosPair2(x: SampleArray, y: Float64Array, o: number, N: number, co: Float64Array, c: number): void {
   const b0 = co[c], b1 = co[c + 1], b2 = co[c + 2], a1 = co[c + 3], a2 = co[c + 4];
-  let p0 = 0, p1 = 0, q0 = 0, q1 = 0, r0 = 0, r1 = 0, t0 = 0, t1 = 0;
-  const oB = o + N, oC = o + 2 * N, oD = o + 3 * N;
+  const B0 = co[c + 5], B1 = co[c + 6], B2 = co[c + 7], A1 = co[c + 8], A2 = co[c + 9];
+  let p0 = 0, p1 = 0, q0 = 0, q1 = 0, P0 = 0, P1 = 0, Q0 = 0, Q1 = 0;
+  const oB = o + N;
   for (let n = 0; n < N; n++) {
-    const xa = y[o + n], xb = y[oB + n], xc = y[oC + n], xd = y[oD + n];
-    const ya = b0 * xa + p0, yb = b0 * xb + q0, yc = b0 * xc + r0, yd = b0 * xd + t0;
-    p0 = b1 * xa - a1 * ya + p1; q0 = b1 * xb - a1 * yb + q1; r0 = b1 * xc - a1 * yc + r1; t0 = b1 * xd - a1 * yd + t1;
-    p1 = b2 * xa - a2 * ya; q1 = b2 * xb - a2 * yb; r1 = b2 * xc - a2 * yc; t1 = b2 * xd - a2 * yd;
-    y[o + n] = ya; y[oB + n] = yb; y[oC + n] = yc; y[oD + n] = yd;
+    const xa = x[o + n], xb = x[oB + n];
+    // first section
+    const ya = b0 * xa + p0, yb = b0 * xb + q0;
+    p0 = b1 * xa - a1 * ya + p1; q0 = b1 * xb - a1 * yb + q1;
+    p1 = b2 * xa - a2 * ya; q1 = b2 * xb - a2 * yb;
+    // second section on its output
+    const za = B0 * ya + P0, zb = B0 * yb + Q0;
+    P0 = B1 * ya - A1 * za + P1; Q0 = B1 * yb - A1 * zb + Q1;
+    P1 = B2 * ya - A2 * za; Q1 = B2 * yb - A2 * zb;
+    y[o + n] = za; y[oB + n] = zb;
   }
 }
 

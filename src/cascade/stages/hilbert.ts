@@ -8,7 +8,6 @@
  * linear, two lines go through one complex FFT pair: FFT(x_a + i·x_b) → multiply by -i·sgn(k) →
  * IFFT → H(x_a) + i·H(x_b). The real part of a is x itself (scipy's real part equals x up to rounding).
  */
-import FFT from 'fft.js';
 import { defineStage, allocData, f64Shape, isPow2 } from '../stage';
 
 export const hilbert = defineStage({
@@ -22,15 +21,15 @@ export const hilbert = defineStage({
     if (!isPow2(inp.samples)) return `input: hilbert needs a power-of-two number of samples, got ${inp.samples}`;
     return { out: f64Shape(inp.lines, inp.samples, p.output === 'analytic') };
   },
-  create(inp, p) {
+  create(inp, p, _aux, ctx) {
     const L = inp.lines;
     const N = inp.samples;
     const half = N >> 1;
     const out = allocData(f64Shape(L, N, p.output === 'analytic'));
     const y = out.data as Float64Array;
-    const f = new FFT(N);
+    const spectra = ctx.pairSpectra(N); // FFT(x_a + i·x_b), shared with an rfft of the same input
+    const f = spectra.fft;
     const src = new Float64Array(2 * N);
-    const z = new Float64Array(2 * N);
     const h = new Float64Array(2 * N);
     const what = p.output;
     const invN = 1 / N;
@@ -51,16 +50,14 @@ export const hilbert = defineStage({
       out,
       run(x) {
         for (let l = 0; l < L; l += 2) {
-          const oa = l * N;
-          const ob = oa + N;
-          const pair = l + 1 < L;
-          for (let n = 0; n < N; n++) { src[2 * n] = x[oa + n]; src[2 * n + 1] = pair ? x[ob + n] : 0; }
-          f.transform(z, src);
+          const o = spectra.pair(x, l >> 1); // Z of lines l, l + 1
+          const z = spectra.z;
           // V = conj(-i·sgn(k)·Z): then FFT(V) = N·conj(IFFT(-i·sgn(k)·Z)) = N·(H(a) - i·H(b)).
           src[0] = 0; src[1] = 0; src[2 * half] = 0; src[2 * half + 1] = 0;
-          for (let k = 1; k < half; k++) { src[2 * k] = z[2 * k + 1]; src[2 * k + 1] = z[2 * k]; }
-          for (let k = half + 1; k < N; k++) { src[2 * k] = -z[2 * k + 1]; src[2 * k + 1] = -z[2 * k]; }
+          for (let k = 1; k < half; k++) { src[2 * k] = z[o + 2 * k + 1]; src[2 * k + 1] = z[o + 2 * k]; }
+          for (let k = half + 1; k < N; k++) { src[2 * k] = -z[o + 2 * k + 1]; src[2 * k + 1] = -z[o + 2 * k]; }
           f.transform(h, src);
+          const pair = l + 1 < L;
           emit(x, l, 0, 1);
           if (pair) emit(x, l + 1, 1, -1);
         }
