@@ -332,6 +332,14 @@ export const FRAME_WINDOW = 1;
 export const CLIENT_FRAME_WINDOW = 3;
 
 /**
+ * Display frames the web client's frame worker may have handed to the page and not had
+ * acknowledged, over all channels: the same reasoning one hop later. The page's main thread takes
+ * its messages one at a time, and with one frame per channel in flight a busy page had 16 frames
+ * queued at 16 channels; a frame waiting in the worker is replaced by its channel's newer one.
+ */
+export const PAGE_FRAME_WINDOW = 2;
+
+/**
  * An acknowledgement missing this long is given up (counted) and the channel flows again: a receiver
  * that lost track must not freeze its channel for good. Acks travel on the same reliable channel as
  * the frames, so this only happens with a receiver that does not acknowledge.

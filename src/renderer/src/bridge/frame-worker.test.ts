@@ -72,4 +72,26 @@ describe('frame worker (web mode)', () => {
     ws.onclose!({ code: 1000, reason: '' });
     expect(posted[posted.length - 1].msg).toEqual({ type: 'status', connected: false, reason: 'socket closed (code 1000)' });
   });
+
+  it('hands the page at most PAGE_FRAME_WINDOW frames of all channels at once; the channel that waited longest goes next', async () => {
+    const { PAGE_FRAME_WINDOW } = await import('../../../shared/bridge');
+    expect(PAGE_FRAME_WINDOW).toBe(2);
+    self.onmessage({ data: { type: 'connect', url: 'ws://x/ws?token=t' } });
+    const ws = FakeSocket.last;
+    ws.onopen!();
+    posted.length = 0;
+    const frames = () => posted.filter((p) => p.msg.type === 'frame').map((p) => [p.msg.channel, new Uint8Array(p.msg.buffer)[79]]);
+    ws.onmessage!({ data: frame(10, 1) });
+    ws.onmessage!({ data: frame(11, 1) });
+    ws.onmessage!({ data: frame(12, 1) }); // the page has two: this one waits in the worker
+    expect(frames()).toEqual([[10, 1], [11, 1]]);
+    ws.onmessage!({ data: frame(11, 2) }); // waits too, but after 12
+    self.onmessage({ data: { type: 'ack', channel: 10 } });
+    expect(frames()).toEqual([[10, 1], [11, 1], [12, 1]]); // the longest waiting, not the newest
+    self.onmessage({ data: { type: 'ack', channel: 12 } });
+    expect(frames()).toHaveLength(3); // channel 11 still has one at the page
+    self.onmessage({ data: { type: 'ack', channel: 12 } }); // a stray ack changes nothing
+    self.onmessage({ data: { type: 'ack', channel: 11 } });
+    expect(frames()).toEqual([[10, 1], [11, 1], [12, 1], [11, 2]]);
+  });
 });

@@ -6,22 +6,30 @@
  * Binary messages are display frames. Each is acknowledged to the server at once (4 bytes, the
  * channel id: the server sends a channel's next frame only then, so no socket buffer fills with
  * old frames). The channel id is read from each frame's header; per channel at most one frame is in
- * flight to the page (until the page acks it) and one waits (the newest): older waiting frames are
- * dropped and the count travels with the next delivered frame.
+ * flight to the page (until the page acks it), at most `PAGE_FRAME_WINDOW` of all channels, and one
+ * per channel waits (the newest; the channel that has waited longest goes first): older waiting
+ * frames are dropped and the count travels with the next delivered frame.
  * Text messages (events, call results, hello) are forwarded as parsed JSON.
  */
-import { encodeFrameAck, FRAME_ACK_BYTES, type FrameWorkerToPage, type PageToFrameWorker, type WsServerMessage } from '../../../shared/bridge';
+import { encodeFrameAck, FRAME_ACK_BYTES, PAGE_FRAME_WINDOW, type FrameWorkerToPage, type PageToFrameWorker, type WsServerMessage } from '../../../shared/bridge';
 import { FH } from '../../../shared/frame-header';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 interface Slot {
+  channel: number;
   inFlight: boolean;
   waiting: ArrayBuffer | null;
+  /** Since when a frame of this channel has been waiting (page clock ms): longest waiting goes first. */
+  waitingSince: number;
   dropped: number;
 }
 
 const slots = new Map<number, Slot>();
+/** The same slots as an array, walked per frame without an iterator. */
+const slotList: Slot[] = [];
+/** Frames handed to the page and not acknowledged yet, all channels (against PAGE_FRAME_WINDOW). */
+let toPage = 0;
 let ws: WebSocket | null = null;
 let url = '';
 let closedByPage = false;
@@ -36,12 +44,28 @@ function post(msg: FrameWorkerToPage, transfer?: Transferable[]): void {
   self.postMessage(msg, transfer ?? []);
 }
 
-function deliver(channel: number, s: Slot, buf: ArrayBuffer): void {
+function deliver(s: Slot, buf: ArrayBuffer): void {
   s.inFlight = true;
+  toPage++;
   stats.delivered++;
   const dropped = s.dropped;
   s.dropped = 0;
-  post({ type: 'frame', channel, buffer: buf, dropped }, [buf]);
+  post({ type: 'frame', channel: s.channel, buffer: buf, dropped }, [buf]);
+}
+
+/** While the page window has room: hand over the waiting frame of the channel that waited longest. */
+function pump(): void {
+  while (toPage < PAGE_FRAME_WINDOW) {
+    let next: Slot | null = null;
+    for (let i = 0; i < slotList.length; i++) {
+      const s = slotList[i];
+      if (s.waiting && !s.inFlight && (!next || s.waitingSince < next.waitingSince)) next = s;
+    }
+    if (!next) return;
+    const b = next.waiting!;
+    next.waiting = null;
+    deliver(next, b);
+  }
 }
 
 function onBinary(buf: ArrayBuffer): void {
@@ -51,18 +75,18 @@ function onBinary(buf: ArrayBuffer): void {
   if (ws && ws.readyState === WebSocket.OPEN) ws.send(encodeFrameAck(channel, ackBytes));
   let s = slots.get(channel);
   if (!s) {
-    s = { inFlight: false, waiting: null, dropped: 0 };
+    s = { channel, inFlight: false, waiting: null, waitingSince: 0, dropped: 0 };
     slots.set(channel, s);
+    slotList.push(s);
   }
-  if (s.inFlight) {
-    if (s.waiting) {
-      s.dropped++;
-      stats.dropped++;
-    }
-    s.waiting = buf;
+  if (s.waiting) {
+    s.dropped++;
+    stats.dropped++;
   } else {
-    deliver(channel, s, buf);
+    s.waitingSince = performance.now();
   }
+  s.waiting = buf;
+  pump();
 }
 
 function connect(): void {
@@ -88,10 +112,11 @@ function connect(): void {
   sock.onclose = (ev) => {
     if (ws !== sock) return;
     ws = null;
-    for (const s of slots.values()) {
+    for (const s of slotList) {
       s.inFlight = false;
       s.waiting = null;
     }
+    toPage = 0;
     post({ type: 'status', connected: false, reason: ev.reason || `socket closed (code ${ev.code})` });
     if (!closedByPage) {
       setTimeout(connect, retryMs);
@@ -108,13 +133,10 @@ self.onmessage = (ev: MessageEvent<PageToFrameWorker>) => {
     connect();
   } else if (m.type === 'ack') {
     const s = slots.get(m.channel);
-    if (!s) return;
+    if (!s || !s.inFlight) return;
     s.inFlight = false;
-    if (s.waiting) {
-      const b = s.waiting;
-      s.waiting = null;
-      deliver(m.channel, s, b);
-    }
+    toPage--;
+    pump();
   } else if (m.type === 'send') {
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m.message));
   } else if (m.type === 'close') {
