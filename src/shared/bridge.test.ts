@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACK_TIMEOUT_MS, AckWindow, decodeFrameAck, encodeFrameAck, FRAME_ACK_BYTES, FRAME_WINDOW } from './bridge';
+import { ACK_TIMEOUT_MS, AckWindow, decodeFrameAck, encodeFrameAck, FRAME_ACK_BYTES, FRAME_WINDOW, longestWaiting } from './bridge';
 
 describe('frame acknowledgement (web mode, client → server)', () => {
   it('round-trips any uint32 channel id as 4 little-endian bytes', () => {
@@ -45,5 +45,22 @@ describe('AckWindow (one channel’s frames in flight, both transports)', () => 
     expect(w.expire()).toBe(true);
     expect(w.unacked).toBe(0);
     expect(w.full).toBe(false);
+  });
+});
+
+describe('longestWaiting (the fairness rule of both client-wide frame windows)', () => {
+  it('picks the place waiting longest among the ready ones, null when none is ready', () => {
+    const places = [
+      { ch: 0, waitingSince: 30, ready: true },
+      { ch: 1, waitingSince: 10, ready: false }, // waited longest, but its previous frame is still out
+      { ch: 2, waitingSince: 20, ready: true },
+      { ch: 3, waitingSince: 25, ready: true },
+    ];
+    const ready = (p: { ready: boolean }) => p.ready;
+    expect(longestWaiting(places, ready)?.ch).toBe(2);
+    places[1].ready = true;
+    expect(longestWaiting(places, ready)?.ch).toBe(1);
+    expect(longestWaiting(places, () => false)).toBeNull();
+    expect(longestWaiting([], ready)).toBeNull();
   });
 });

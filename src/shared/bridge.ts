@@ -339,6 +339,26 @@ export const CLIENT_FRAME_WINDOW = 3;
  */
 export const PAGE_FRAME_WINDOW = 2;
 
+/** A channel's place in a frame queue: the time (ms) since which a frame of it has been waiting. */
+export interface WaitingPlace {
+  waitingSince: number;
+}
+
+/**
+ * The place that has waited longest among those `ready` to go: the one fairness rule of both
+ * client-wide windows (web server → client, frame worker → page). A newer frame replacing a waiting
+ * one keeps its channel's place, so a busy channel cannot push the others back, nor be pushed back
+ * itself. A walk over an array with a predicate made once by the caller: nothing allocated.
+ */
+export function longestWaiting<T extends WaitingPlace>(places: readonly T[], ready: (p: T) => boolean): T | null {
+  let best: T | null = null;
+  for (let i = 0; i < places.length; i++) {
+    const p = places[i];
+    if (ready(p) && (best === null || p.waitingSince < best.waitingSince)) best = p;
+  }
+  return best;
+}
+
 /**
  * An acknowledgement missing this long is given up (counted) and the channel flows again: a receiver
  * that lost track must not freeze its channel for good. Acks travel on the same reliable channel as

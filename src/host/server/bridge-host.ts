@@ -18,7 +18,13 @@ export interface BridgeHost {
    * Events a client that connects now must get after `hello` to know the current state (ones that
    * are only sent on changes, e.g. `stale`). Optional: hosts without such state omit it.
    */
-  currentEvents?(): { name: BridgeEventName; data: BridgeEvents[BridgeEventName] }[];
+  currentEvents?(): HostEvent[];
+}
+
+/** One engine event as a value (name and data), e.g. for a client that connects late. */
+export interface HostEvent {
+  name: BridgeEventName;
+  data: BridgeEvents[BridgeEventName];
 }
 
 /** A display frame on loan from the engine (structurally the engine's `DisplayFrameLease`). */

@@ -7,7 +7,7 @@ import type { BridgeEventName, BridgeEvents, BridgeHandlers, CascadeState, Chann
 import type { ChannelHealth } from '../../shared/health';
 import type { CascadeSpec } from '../../shared/cascade-spec';
 import type { Engine } from '../../engine/engine';
-import type { BridgeHost, FrameLease } from './bridge-host';
+import type { BridgeHost, FrameLease, HostEvent } from './bridge-host';
 import { listPresets, loadPreset } from './presets';
 import { RejectedError, needBool, needChannel, optChannels } from './rpc';
 import { StaleWatch } from '../../engine/stale-watch';
@@ -214,7 +214,7 @@ export class EngineHost implements BridgeHost {
   }
 
   /** The channels the engine judges stale now, for a client that connects meanwhile. */
-  currentEvents(): { name: BridgeEventName; data: BridgeEvents[BridgeEventName] }[] {
+  currentEvents(): HostEvent[] {
     return (this.staleWatch?.staleNow() ?? []).map((n) => ({ name: 'stale' as const, data: n }));
   }
 

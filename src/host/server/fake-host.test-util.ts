@@ -2,7 +2,7 @@
 import type { BridgeEventName, BridgeEvents, BridgeHandlers, ChannelInfo, EngineState } from '../../shared/bridge';
 import { displayFrameBytes, DISPLAY_PIXELS_OFFSET } from '../../shared/display-frame';
 import { DType, writeFrameHeader, newFrameHeader } from '../../shared/frame-header';
-import type { BridgeHost, FrameLease } from './bridge-host';
+import type { BridgeHost, FrameLease, HostEvent } from './bridge-host';
 import { RejectedError, needChannel, needBool } from './rpc';
 
 export class FakeHost implements BridgeHost {
@@ -13,7 +13,7 @@ export class FakeHost implements BridgeHost {
   /** Leases not yet released by the server (must drop back to 0). */
   outstanding = 0;
   /** What `currentEvents` answers (state a newly connected client must learn after hello). */
-  current: { name: BridgeEventName; data: BridgeEvents[BridgeEventName] }[] = [];
+  current: HostEvent[] = [];
   currentEvents() {
     return this.current;
   }

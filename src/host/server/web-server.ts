@@ -12,7 +12,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { TOKEN_COOKIE, TOKEN_QUERY, type CallOutcome, type WsServerMessage } from '../../shared/bridge';
+import { TOKEN_COOKIE, TOKEN_QUERY, type CallOutcome } from '../../shared/bridge';
 import type { BridgeHost } from './bridge-host';
 import { dispatchCall } from './rpc';
 import { resolveStatic, securityHeaders, sendStatic } from './static-files';
@@ -148,7 +148,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       ws.on('error', () => clients.delete(c));
       void helloMessage(bridge.handlers).then((m) => {
         c.sendJson(m);
-        for (const e of bridge.currentEvents?.() ?? []) c.sendJson({ type: 'event', name: e.name, data: e.data } as WsServerMessage);
+        for (const e of bridge.currentEvents?.() ?? []) c.sendJson({ type: 'event', name: e.name, data: e.data });
       }, () => undefined);
     });
   });

@@ -14,25 +14,26 @@
  * and nothing queues.
  */
 import type { WebSocket } from 'ws';
-import type { BridgeHandlers, WsClientMessage, WsServerMessage } from '../../shared/bridge';
-import { ACK_TIMEOUT_MS, AckWindow, CLIENT_FRAME_WINDOW, decodeFrameAck, WS_PROTOCOL_VERSION } from '../../shared/bridge';
+import type { BridgeHandlers, WaitingPlace, WsClientMessage, WsServerMessage } from '../../shared/bridge';
+import { ACK_TIMEOUT_MS, AckWindow, CLIENT_FRAME_WINDOW, decodeFrameAck, longestWaiting, WS_PROTOCOL_VERSION } from '../../shared/bridge';
 import { FH } from '../../shared/frame-header';
 import type { FrameLease } from './bridge-host';
 import { dispatchCall } from './rpc';
 
-interface ChannelSlot {
+interface ChannelSlot extends WaitingPlace {
   /** The socket is writing this channel's last frame (its lease is still held). */
   writing: boolean;
   /** Frames sent and not acknowledged by the client yet. */
   acks: AckWindow;
   /** Newest frame waiting for the window to open (retained). */
   pending: FrameLease | null;
-  /** Since when (ms) this channel has had a frame waiting: the longest-waiting channel goes first. */
-  waitingSince: number;
   dropped: number;
 }
 
 const msNow = (): number => performance.now();
+
+/** A channel whose waiting frame may go now: its previous one written and acknowledged. */
+const canSend = (s: ChannelSlot): boolean => s.pending !== null && !s.writing && !s.acks.full;
 
 /** One connected client. */
 export class WsClient {
@@ -126,11 +127,7 @@ export class WsClient {
   /** While the client window has room: send the waiting frame of the channel that waited longest. */
   private sendWaiting(): void {
     while (this.waiting > 0 && this.inFlight < CLIENT_FRAME_WINDOW) {
-      let next: ChannelSlot | null = null;
-      for (let i = 0; i < this.slotList.length; i++) {
-        const s = this.slotList[i];
-        if (s.pending && !s.writing && !s.acks.full && (!next || s.waitingSince < next.waitingSince)) next = s;
-      }
+      const next = longestWaiting(this.slotList, canSend);
       if (!next) break;
       const frame = next.pending!;
       next.pending = null;

@@ -11,19 +11,20 @@
  * frames are dropped and the count travels with the next delivered frame.
  * Text messages (events, call results, hello) are forwarded as parsed JSON.
  */
-import { encodeFrameAck, FRAME_ACK_BYTES, PAGE_FRAME_WINDOW, type FrameWorkerToPage, type PageToFrameWorker, type WsServerMessage } from '../../../shared/bridge';
+import { encodeFrameAck, FRAME_ACK_BYTES, longestWaiting, PAGE_FRAME_WINDOW, type FrameWorkerToPage, type PageToFrameWorker, type WaitingPlace, type WsServerMessage } from '../../../shared/bridge';
 import { FH } from '../../../shared/frame-header';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-interface Slot {
+interface Slot extends WaitingPlace {
   channel: number;
   inFlight: boolean;
   waiting: ArrayBuffer | null;
-  /** Since when a frame of this channel has been waiting (page clock ms): longest waiting goes first. */
-  waitingSince: number;
   dropped: number;
 }
+
+/** A channel whose waiting frame may go to the page now (the page took its previous one). */
+const canDeliver = (s: Slot): boolean => s.waiting !== null && !s.inFlight;
 
 const slots = new Map<number, Slot>();
 /** The same slots as an array, walked per frame without an iterator. */
@@ -56,11 +57,7 @@ function deliver(s: Slot, buf: ArrayBuffer): void {
 /** While the page window has room: hand over the waiting frame of the channel that waited longest. */
 function pump(): void {
   while (toPage < PAGE_FRAME_WINDOW) {
-    let next: Slot | null = null;
-    for (let i = 0; i < slotList.length; i++) {
-      const s = slotList[i];
-      if (s.waiting && !s.inFlight && (!next || s.waitingSince < next.waitingSince)) next = s;
-    }
+    const next = longestWaiting(slotList, canDeliver);
     if (!next) return;
     const b = next.waiting!;
     next.waiting = null;

@@ -13,7 +13,7 @@ import { acquiredMs, FrameStore, type ChannelSlot } from './frame-store';
 import { createSurface, type GlSurface } from './gl-surface';
 import type { LoopFrame, UploadedFrame, ViewTile } from './draw-loop';
 import { backingScale, type TileExtent } from './layout';
-import { formatAge, heldReason, nominalPeriodMs, STALE_PERIODS, tileSignal, type TileSignal } from './staleness';
+import { formatAge, heldReason, nominalPeriodMs, tileSignal, type TileSignal } from './staleness';
 import { effectiveRange } from './window-level';
 
 /** DOM nodes of one tile that the controller writes (found once by data-role). */
@@ -367,8 +367,12 @@ export class DisplayController {
 
   /** The frame period a channel is judged on (its delivered cadence within [nominal, 4× nominal]). */
   periodOf(ch: number): number {
-    const nominal = nominalPeriodMs(this.ui.channels.find((c) => c.channel === ch)?.fps);
+    const nominal = this.nominalOf(ch);
     return this.store.has(ch) ? this.store.slot(ch).periodMs(nominal) : nominal;
+  }
+
+  private nominalOf(ch: number): number {
+    return nominalPeriodMs(this.ui.channels.find((c) => c.channel === ch)?.fps);
   }
 
   /**
@@ -441,8 +445,7 @@ export class DisplayController {
     for (const ch of this.tiles.keys()) {
       if (!this.store.has(ch)) continue;
       const s = this.store.slot(ch);
-      if (s.lastArrivalMs < 0) continue;
-      const due = s.lastArrivalMs + STALE_PERIODS * this.periodOf(ch) + 1 - now;
+      const due = s.cadence.staleAtMs(this.nominalOf(ch)) + 1 - now; // Infinity before the first frame
       if (due > 0 && due < next) next = due;
     }
     return next;

@@ -24,8 +24,6 @@ export class ChannelSlot {
   vmin = 0;
   vmax = 0;
   seq = 0;
-  /** Page time (ms) of the newest arrival; -1 before the first frame. */
-  lastArrivalMs = -1;
   /** Frames dropped on the way to the screen: by the transport + replaced before upload. */
   dropped = 0;
   /** Frames whose header named this channel but arrived on another channel's path. */
@@ -51,7 +49,11 @@ export class ChannelSlot {
 
   noteArrival(tMs: number): void {
     this.cadence.note(tMs);
-    this.lastArrivalMs = tMs;
+  }
+
+  /** Page time (ms) of the newest arrival; -1 before the first frame. */
+  get lastArrivalMs(): number {
+    return this.cadence.lastMs;
   }
 
   noteLatency(ms: number): void {
