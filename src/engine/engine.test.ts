@@ -30,6 +30,16 @@ afterEach(async () => {
 const small = { lines: 64, samples: 128, processor: 'test' as const, log: () => {} };
 
 describe('Engine', () => {
+  it('reports health at its default interval when no interval is given (not every millisecond)', async () => {
+    engine = await Engine.start({ ...small, channels: 2, fps: 30, prefix: prefix(), cascade: testCascade({ lines: 64, samples: 128, factor: 2 }) });
+    let reports = 0;
+    engine.onHealth(() => reports++);
+    await sleep(1500);
+    // 500 ms interval → 3 reports, plus one per state change; the bug this guards against gave ~1000.
+    expect(reports).toBeGreaterThan(0);
+    expect(reports).toBeLessThan(10);
+  });
+
   it('delivers display frames of every channel from the sim device, with hop stamps in order', async () => {
     engine = await Engine.start({ ...small, channels: 3, fps: 30, prefix: prefix(), cascade: testCascade({ lines: 64, samples: 128, factor: 2 }) });
     const perChannel = new Map<number, number>();

@@ -53,6 +53,44 @@ export interface SupervisorOptions {
   log?: (line: string) => void;
 }
 
+/** Defaults of the supervisor's timing options, ms. */
+export const SUPERVISOR_DEFAULTS = {
+  heartbeatMs: 200,
+  hangTimeoutMs: 5000,
+  startupTimeoutMs: 15_000,
+  waitTimeoutMs: 250,
+  healthIntervalMs: 500,
+  killGraceMs: 1000,
+} as const;
+
+type ResolvedOptions = Required<Omit<SupervisorOptions, 'publishedCount' | 'displayPort' | 'log'>> & SupervisorOptions;
+
+/**
+ * Options with their defaults. An option given as `undefined` keeps its default: callers forward
+ * their own optional settings (`heartbeatMs: opts.heartbeatMs`), and a plain `{...defaults, ...opts}`
+ * let those undefined values erase the defaults — `setInterval(fn, undefined)` then ran every
+ * worker's heartbeat and the health report every millisecond, and disabled the hang check, which
+ * cost 16 idle workers ~75 % of a core. Timing options must be positive finite numbers.
+ */
+export function resolveSupervisorOptions(opts: SupervisorOptions): ResolvedOptions {
+  const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as SupervisorOptions;
+  const o: ResolvedOptions = {
+    ...SUPERVISOR_DEFAULTS,
+    backoff: DEFAULT_BACKOFF,
+    spares: 1,
+    testHooks: false,
+    fps: 30,
+    ...given,
+  };
+  for (const k of Object.keys(SUPERVISOR_DEFAULTS) as (keyof typeof SUPERVISOR_DEFAULTS)[]) {
+    const v = o[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new RangeError(`supervisor option ${k}: expected a positive number of ms, got ${String(v)}`);
+  }
+  if (!Number.isInteger(o.spares) || o.spares < 0) throw new RangeError(`supervisor option spares: expected a whole number ≥ 0, got ${String(o.spares)}`);
+  if (!Number.isFinite(o.fps) || o.fps <= 0) throw new RangeError(`supervisor option fps: expected a positive number, got ${String(o.fps)}`);
+  return o;
+}
+
 /** Events of one channel's display output (relay mode). */
 export interface OutputRingEvent {
   channel: number;
@@ -100,7 +138,7 @@ export class Supervisor {
   private readonly healthCbs = new Set<(h: ChannelHealth[]) => void>();
   private readonly frameCbs = new Set<(channel: number, seq: number) => void>();
   private readonly outputCbs = new Set<(e: OutputRingEvent) => void>();
-  private readonly o: Required<Omit<SupervisorOptions, 'publishedCount' | 'displayPort' | 'log'>> & SupervisorOptions;
+  private readonly o: ResolvedOptions;
   private readonly healthTimer: NodeJS.Timeout;
   private readonly watchdog: NodeJS.Timeout;
   private nextConfigId = 1;
@@ -110,19 +148,7 @@ export class Supervisor {
   private spareDeaths = 0;
 
   constructor(opts: SupervisorOptions) {
-    this.o = {
-      heartbeatMs: 200,
-      hangTimeoutMs: 5000,
-      startupTimeoutMs: 15_000,
-      waitTimeoutMs: 250,
-      healthIntervalMs: 500,
-      backoff: DEFAULT_BACKOFF,
-      killGraceMs: 1000,
-      spares: 1,
-      testHooks: false,
-      fps: 30,
-      ...opts,
-    };
+    this.o = resolveSupervisorOptions(opts);
     this.healthTimer = setInterval(() => this.publishHealth(), this.o.healthIntervalMs);
     this.healthTimer.unref();
     this.watchdog = setInterval(() => this.checkHeartbeats(), Math.max(50, Math.min(250, this.o.hangTimeoutMs / 4)));

@@ -59,6 +59,8 @@ control.onParentGone(() => shutdown(WorkerExit.ParentGone));
 
 async function init(msg: WorkerInit): Promise<void> {
   testHooks = !!msg.testHooks;
+  // A missing interval would make setInterval fire every millisecond (it once did: ~700 heartbeats/s per worker).
+  if (!(msg.heartbeatMs > 0 && Number.isFinite(msg.heartbeatMs))) throw new RangeError(`init: heartbeatMs must be a positive number, got ${String(msg.heartbeatMs)}`);
   const native = loadNative();
   const createProcessor = processorFactory(msg.processor);
   if (msg.display === 'relay') {
