@@ -40,6 +40,30 @@ describe('Engine', () => {
     expect(reports).toBeLessThan(10);
   });
 
+  it('display on demand: paced workers pass frames nobody asked for and make one display frame per pull', async () => {
+    engine = await Engine.start({ ...small, channels: 2, fps: 30, prefix: prefix(), cascade: testCascade({ lines: 64, samples: 128, factor: 2 }) });
+    const frames: number[] = [];
+    const passed: number[] = [];
+    engine.onDisplayFrame((f) => frames.push(f.channel));
+    engine.onFramePassed((ch) => passed.push(ch));
+    await waitFor(() => frames.length > 4, 5000, 'free-running frames');
+    engine.setDisplayPaced(true);
+    await sleep(200); // the pace message reaches the workers
+    frames.length = 0;
+    passed.length = 0;
+    await sleep(500);
+    expect(frames).toEqual([]); // nobody asked
+    expect(passed.filter((c) => c === 0).length).toBeGreaterThan(8); // 30 fps read and passed
+    expect(passed.filter((c) => c === 1).length).toBeGreaterThan(8);
+    expect(engine.pullDisplayFrame(1)).toBe(true);
+    expect(engine.pullDisplayFrame(1)).toBe(true); // coalesced with the first
+    await waitFor(() => frames.length > 0, 2000, 'the pulled frame');
+    await sleep(300);
+    expect(frames).toEqual([1]);
+    engine.setDisplayPaced(false);
+    await waitFor(() => frames.filter((c) => c === 0).length > 3, 3000, 'free-running again');
+  });
+
   it('delivers display frames of every channel from the sim device, with hop stamps in order', async () => {
     engine = await Engine.start({ ...small, channels: 3, fps: 30, prefix: prefix(), cascade: testCascade({ lines: 64, samples: 128, factor: 2 }) });
     const perChannel = new Map<number, number>();

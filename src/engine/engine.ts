@@ -271,10 +271,6 @@ export class Engine {
   }
 
   /**
-   * Display frames of every channel (relay mode), newest only: a subscriber that is slow sees
-   * fewer, fresher frames. See `DisplayFrameLease` for the buffer lifetime rules.
-   */
-  /**
    * Relay mode: a channel's cascade published a display frame (`seq`: its input frame's number,
    * restarting with each source). Every frame, including those the relay then does not copy out
    * (no subscriber, or every buffer still held by slow sockets); the stall watch judges these.
@@ -284,6 +280,35 @@ export class Engine {
     return this.supervisor.onFrame(cb);
   }
 
+  /**
+   * Relay mode, display on demand: the worker of `channel` read a source frame and passed it because
+   * no display asked (see `setDisplayPaced`). With `onFrameProduced` this is every frame the worker
+   * read: the source's cadence, for the stall watch.
+   */
+  onFramePassed(cb: (channel: number, seq: number) => void): () => void {
+    if (!this.relay) throw new Error(`onFramePassed needs display mode 'relay' (this engine uses '${this.info.display}')`);
+    return this.supervisor.onPassed(cb);
+  }
+
+  /**
+   * Relay mode: display on demand. While on, a channel's cascade runs only for the frames a display
+   * asks for with `pullDisplayFrame` (each pull: the channel's next source frame); the frames nobody
+   * asked for are read and counted as skipped. Off (the default), every frame a worker gets to is
+   * processed. The web server turns it on while a client takes frames.
+   */
+  setDisplayPaced(on: boolean): void {
+    if (this.relay) this.supervisor.setPaced(on);
+  }
+
+  /** Display on demand: ask for `channel`'s next display frame; false when the channel has no process. */
+  pullDisplayFrame(channel: number): boolean {
+    return this.relay ? this.supervisor.pull(channel) : false;
+  }
+
+  /**
+   * Display frames of every channel (relay mode), newest only: a subscriber that is slow sees
+   * fewer, fresher frames. See `DisplayFrameLease` for the buffer lifetime rules.
+   */
   onDisplayFrame(cb: (frame: DisplayFrameLease) => void): () => void {
     if (!this.relay) throw new Error(`onDisplayFrame needs display mode 'relay' (this engine uses '${this.info.display}')`);
     return this.relay.subscribe(cb);

@@ -137,6 +137,9 @@ export class Supervisor {
   private readonly slots = new Map<number, Slot>();
   private readonly healthCbs = new Set<(h: ChannelHealth[]) => void>();
   private readonly frameCbs = new Set<(channel: number, seq: number) => void>();
+  private readonly passedCbs = new Set<(channel: number, seq: number) => void>();
+  /** Display on demand (relay mode): see `setPaced`. */
+  private paced = false;
   private readonly outputCbs = new Set<(e: OutputRingEvent) => void>();
   private readonly o: ResolvedOptions;
   private readonly healthTimer: NodeJS.Timeout;
@@ -219,6 +222,7 @@ export class Supervisor {
       type: 'init', channel: slot.channel, label: slot.label, prefix: this.o.prefix, cascade: slot.cascade,
       display: this.o.display, processor: this.o.processor, outputPrefix: `${this.o.prefix}-out${slot.channel}`,
       heartbeatMs: this.o.heartbeatMs, waitTimeoutMs: this.o.waitTimeoutMs, testHooks: this.o.testHooks, fps: this.o.fps,
+      paced: this.paced,
     });
     if (this.o.display === 'port' && this.o.displayPort) {
       proc.send({ type: 'display-port' }, [this.o.displayPort(slot.channel)]);
@@ -280,6 +284,9 @@ export class Supervisor {
         // The notice follows the publish by microseconds: a fresher last-frame time than heartbeats give.
         slot.lastSentNs = this.o.nowNs();
         for (const cb of this.frameCbs) cb(slot.channel, m.seq);
+        break;
+      case 'passed':
+        for (const cb of this.passedCbs) cb(slot.channel, m.seq);
         break;
       case 'heartbeat':
         slot.stats = m.stats;
@@ -539,6 +546,32 @@ export class Supervisor {
   onFrame(cb: (channel: number, seq: number) => void): () => void {
     this.frameCbs.add(cb);
     return () => this.frameCbs.delete(cb);
+  }
+
+  /** Paced relay mode: the worker of `channel` read frame `seq` and did not process it (nobody asked). */
+  onPassed(cb: (channel: number, seq: number) => void): () => void {
+    this.passedCbs.add(cb);
+    return () => this.passedCbs.delete(cb);
+  }
+
+  /**
+   * Display on demand (relay mode): while on, workers process only the frames `pull` asks for and
+   * pass the others (`WorkerPace`). Applies to running workers now and to (re)started ones at init.
+   */
+  setPaced(on: boolean): void {
+    if (this.paced === on || this.o.display !== 'relay') return;
+    this.paced = on;
+    for (const slot of this.slots.values()) slot.proc?.send({ type: 'pace', on });
+  }
+
+  get isPaced(): boolean {
+    return this.paced;
+  }
+
+  /** Paced: ask `channel`'s worker for a display frame (its next source frame). False if it has no process. */
+  pull(channel: number): boolean {
+    const proc = this.slots.get(channel)?.proc;
+    return proc ? proc.send({ type: 'pull' }) : false;
   }
 
   /** Relay mode: a channel's output ring appeared, changed (new geometry) or went away. */

@@ -31,12 +31,15 @@
  *   per channel until its next draw.
  * - Web mode: one WebSocket (`/ws`) opened by a dedicated Worker. Binary messages are display frames;
  *   text messages are `WsServerMessage` JSON. The worker reads the channel id from each frame's
- *   header, acknowledges it to the server at once (`encodeFrameAck`: 4 bytes, the channel id), keeps
- *   the latest frame per channel and transfers it to the page (`FrameWorkerToPage`); the page
- *   acknowledges each one. The server sends a channel's next frame only after the previous one was
+ *   header, keeps the latest frame per channel and transfers it to the page (`FrameWorkerToPage`).
+ *   The page acknowledges a frame when it is done with it (drawn, replaced, or held while frozen:
+ *   `SpeculaBridge.frameDone`); the worker then acknowledges it to the server (`encodeFrameAck`: 4
+ *   bytes, the channel id). The server sends a channel's next frame only after the previous one was
  *   acknowledged (`FRAME_WINDOW`), and keeps at most `CLIENT_FRAME_WINDOW` frames in flight over all
  *   channels, so neither the socket buffers (kernel and browser: megabytes, i.e. seconds of frames)
- *   nor the page can queue frames: a slow client drops old frames (counted).
+ *   nor the page can queue frames: a slow client drops old frames (counted). With an engine that
+ *   produces display frames on demand (`DisplayDemand`), the server asks for a channel's frame when
+ *   the window has room for it, so the cascade runs only for frames that will be sent at once.
  * The renderer always keys frames by the channel id IN THE FRAME HEADER, never by port or arrival.
  */
 import type { CascadeSpec } from './cascade-spec';
@@ -234,6 +237,15 @@ export interface SpeculaBridge {
   on<E extends BridgeEventName>(event: E, listener: (data: BridgeEvents[E]) => void): () => void;
   /** Start receiving display frames (one listener; a second call replaces it). Returns stop. */
   onFrames(listener: FrameListener): () => void;
+  /**
+   * The renderer is done with a frame of `channel` that `onFrames` delivered: it was drawn (its
+   * pixels are on the texture), replaced by a newer one, or is held (frozen / off screen) where a
+   * newer one replaces it. Call exactly once per delivered frame. The transport delivers a
+   * channel's next frame only after this, so the acknowledgement window covers the whole way to
+   * the screen: a page that draws slowly holds frames back at the engine (where a newer one
+   * replaces them) instead of queueing them inside the browser.
+   */
+  frameDone(channel: number): void;
 }
 
 /**
@@ -338,6 +350,20 @@ export const CLIENT_FRAME_WINDOW = 3;
  * queued at 16 channels; a frame waiting in the worker is replaced by its channel's newer one.
  */
 export const PAGE_FRAME_WINDOW = 2;
+
+/**
+ * Display on demand: how long the web server keeps a window place for a frame it asked the engine
+ * for (`DisplayDemand.pull`). The frame is the channel's next source frame, so it normally comes
+ * within a frame period plus the cascade; a stalled source or a restarting worker must not hold the
+ * place, and a frame that comes later simply waits like any other.
+ */
+export const PULL_RESERVE_MS = 150;
+
+/**
+ * Display on demand: a pull not answered within this time is taken as lost (e.g. the worker restarted)
+ * and the channel may be asked again. Until then a channel is not asked twice.
+ */
+export const PULL_RETRY_MS = 1000;
 
 /** A channel's place in a frame queue: the time (ms) since which a frame of it has been waiting. */
 export interface WaitingPlace {

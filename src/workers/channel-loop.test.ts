@@ -93,6 +93,42 @@ describe('ChannelLoop', () => {
     expect(st.framesIn + st.skipped + st.gaps).toBe(st.lastPickedSeq - st.firstSeq + 1);
   });
 
+  it('paced (display on demand): passes the frames nobody asked for, processes the next one after a pull, every number accounted', async () => {
+    const { ring, sink, loop } = setup();
+    const passed: number[] = [];
+    loop.onPassedFrame = (seq) => passed.push(seq);
+    loop.setPaced(true);
+    loop.start();
+    for (let i = 0; i < 3; i++) {
+      ring.publish(new Uint16Array(L * S));
+      await until(() => passed.length === i + 1);
+    }
+    expect(passed).toEqual([1, 2, 3]);
+    expect(sink.frames).toHaveLength(0); // no cascade ran
+    expect(loop.stats.framesIn).toBe(0);
+    expect(loop.stats.skipped).toBe(3);
+    loop.pull();
+    loop.pull(); // coalesced: one frame per outstanding request
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sink.frames).toHaveLength(0); // a pull processes the NEXT frame, not one already passed
+    ring.publish(new Uint16Array(L * S).fill(65535));
+    await until(() => sink.frames.length === 1);
+    expect(readFrameHeader(sink.frames[0]).seq).toBe(4);
+    expect(sink.frames[0][DISPLAY_PIXELS_OFFSET]).toBe(255);
+    // The display frame carries the frames passed since the last one as skipped (latest-wins).
+    expect(new DataView(sink.frames[0].buffer, DISPLAY_HEADER_OFFSET, 32).getUint32(DH.skipped, true)).toBe(3);
+    ring.publish(new Uint16Array(L * S));
+    await until(() => passed.length === 4);
+    expect(sink.frames).toHaveLength(1);
+    // Pacing off: every frame is processed again.
+    loop.setPaced(false);
+    ring.publish(new Uint16Array(L * S));
+    await until(() => sink.frames.length === 2);
+    const st = loop.stats;
+    expect([st.framesIn, st.skipped, st.gaps, st.outOfOrder]).toEqual([2, 4, 0, 0]);
+    expect(st.framesIn + st.skipped + st.gaps).toBe(st.lastPickedSeq - st.firstSeq + 1);
+  });
+
   it('rejects an invalid cascade with the validation message and keeps running the old one', async () => {
     const { ring, sink, loop } = setup();
     loop.start();

@@ -108,6 +108,7 @@ export class ChannelLoop {
   private waiting = false;
   private rearmTimer: NodeJS.Timeout | null = null;
   private readonly onWakeBound: (status: ReadStatus) => void;
+  private readonly onIdleWakeBound: (status: ReadStatus) => void;
 
   private lastSeq = 0;
   private skippedSinceEmit = 0;
@@ -123,6 +124,16 @@ export class ChannelLoop {
   private stageEma = new Float64Array(0);
   /** Called with an Error when a frame fails (the loop keeps going with the next frame). */
   onFrameError: (err: unknown) => void = () => {};
+  /** Paced: called with the sequence of each frame read but not processed (see `passFrame`). */
+  onPassedFrame: (seq: number) => void = () => {};
+  /**
+   * Display on demand (`setPaced(true)`): a frame is run through the cascade only when the host
+   * asked for one (`pull`); the others are read and passed. Off (the default), every frame the
+   * loop gets to is processed (latest-wins), as for a headless run or a recording.
+   */
+  private paced = false;
+  /** A pull not yet served (paced mode); several pulls before a frame count as one. */
+  private wanted = false;
 
   constructor(private readonly opts: ChannelLoopOptions) {
     this.native = opts.native;
@@ -131,6 +142,7 @@ export class ChannelLoop {
     this.shape = { lines: c.lines, samples: c.samples, dtype: sampleDTypeOf(c.dtype) };
     this.payload = allocSamples(c.dtype, c.lines * c.samples);
     this.onWakeBound = (status) => this.onWake(status);
+    this.onIdleWakeBound = (status) => this.onIdleWake(status);
   }
 
   get cascadeName(): string | null {
@@ -227,6 +239,25 @@ export class ChannelLoop {
     this.arm();
   }
 
+  /** Switch display on demand on or off (see `paced`). */
+  setPaced(on: boolean): void {
+    this.paced = on;
+    if (!on) this.wanted = false;
+  }
+
+  /**
+   * Paced: the host wants a display frame. The next frame the loop reads is processed: the next one
+   * the source publishes (the loop always waits on the ring and passes the frames nobody wanted, so
+   * what it processes is at most a wake-up old).
+   */
+  pull(): void {
+    this.wanted = true;
+  }
+
+  get isPaced(): boolean {
+    return this.paced;
+  }
+
   stop(): void {
     this.running = false;
     if (this.rearmTimer) clearTimeout(this.rearmTimer);
@@ -247,9 +278,41 @@ export class ChannelLoop {
   private arm(): void {
     if (!this.running || this.waiting) return;
     this.waiting = true;
+    if (this.paced && !this.wanted) {
+      // Nobody asked for a frame: wait without copying (1.2 MB per frame saved); the frame is read
+      // only if a pull came meanwhile.
+      this.consumer.wait(this.lastSeq, this.opts.waitTimeoutMs, this.onIdleWakeBound);
+      return;
+    }
     // The native waiter thread copies the newest frame into our buffers before calling back, so the
     // hand-off costs one wake-up; the buffers are not touched by JS until the callback runs.
     this.consumer.waitRead(this.header, this.payload, this.info, this.opts.waitTimeoutMs, this.onWakeBound);
+  }
+
+  /** Paced and idle: a frame newer than the last one seen was published (or timeout / end). */
+  private onIdleWake(status: ReadStatus): void {
+    this.waiting = false;
+    if (!this.running) return;
+    if (status === ReadStatus.Frame) {
+      if ((this.wanted || !this.paced) && this.consumer.readLatest(this.header, this.payload, this.info) === ReadStatus.Frame) {
+        // A pull came while we waited (or pacing ended): this new frame is the one to show (read
+        // here, on the JS thread).
+        this.stats.latestSeq = this.info[ReadInfo.latestSeq] || this.stats.latestSeq;
+        this.wanted = false;
+        try {
+          this.processFrame();
+        } catch (err) {
+          this.onFrameError(err);
+        }
+      } else {
+        this.passFrame(this.consumer.latestSeq());
+      }
+      this.arm();
+    } else if (status === ReadStatus.Timeout) {
+      this.arm();
+    } else {
+      this.armLater(20);
+    }
   }
 
   private armLater(ms: number): void {
@@ -265,6 +328,7 @@ export class ChannelLoop {
     if (!this.running) return;
     this.stats.latestSeq = this.info[ReadInfo.latestSeq] || this.stats.latestSeq;
     if (status === ReadStatus.Frame) {
+      this.wanted = false;
       try {
         this.processFrame();
       } catch (err) {
@@ -279,15 +343,8 @@ export class ChannelLoop {
     }
   }
 
-  private processFrame(): void {
-    const cfg = this.active!;
-    const info = this.info;
-    const hv = this.headerView;
-    const seq = info[ReadInfo.seq];
-    const flags = info[ReadInfo.flags];
-    const tAcquired = info[ReadInfo.tAcquiredNs];
-    const tRingWrite = hv.getUint32(FH.tRingWriteNs + 4, true) * TWO32 + hv.getUint32(FH.tRingWriteNs, true);
-    const tPicked = info[ReadInfo.tCopiedNs] || this.native.monotonicNs();
+  /** Sequence bookkeeping of a frame read from the ring (processed or not). */
+  private account(seq: number, flags: number): void {
     const s = this.stats;
     if (this.lastSeq > 0) {
       if (seq <= this.lastSeq) s.outOfOrder++;
@@ -309,6 +366,35 @@ export class ChannelLoop {
     this.lastSeq = seq;
     if (s.firstSeq === 0) s.firstSeq = seq;
     s.lastPickedSeq = seq;
+  }
+
+  /**
+   * Paced (display on demand): a frame arrived while nobody downstream asked for one. It is read
+   * (so the source's cadence is still seen and a stall still noticed) and counted as a latest-wins
+   * skip, but not run through the cascade: under load the display takes a fraction of the frames,
+   * and a cascade whose output would be replaced before anyone shows it only takes CPU from the
+   * stages that show the others.
+   */
+  private passFrame(seq: number): void {
+    // Not read, so its flags are unknown: numbers missing before it count as skips, not source gaps.
+    this.account(seq, 0);
+    this.stats.latestSeq = seq;
+    this.stats.skipped++;
+    this.skippedSinceEmit++;
+    this.onPassedFrame(seq);
+  }
+
+  private processFrame(): void {
+    const cfg = this.active!;
+    const info = this.info;
+    const hv = this.headerView;
+    const seq = info[ReadInfo.seq];
+    const flags = info[ReadInfo.flags];
+    const tAcquired = info[ReadInfo.tAcquiredNs];
+    const tRingWrite = hv.getUint32(FH.tRingWriteNs + 4, true) * TWO32 + hv.getUint32(FH.tRingWriteNs, true);
+    const tPicked = info[ReadInfo.tCopiedNs] || this.native.monotonicNs();
+    const s = this.stats;
+    this.account(seq, flags);
     s.framesIn++;
 
     for (let i = 0; i < cfg.aux.length; i++) {

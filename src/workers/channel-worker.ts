@@ -79,6 +79,14 @@ async function init(msg: WorkerInit): Promise<void> {
   }
   loop = new ChannelLoop({ native, channel: msg.channel, prefix: msg.prefix, createProcessor, sink, waitTimeoutMs: msg.waitTimeoutMs });
   loop.onFrameError = (err) => console.error(`frame error: ${err instanceof Error ? err.message : String(err)}`);
+  // One notice object, reused (serialised on send).
+  const passed = { type: 'passed' as const, seq: 0 };
+  loop.onPassedFrame = (seq) => {
+    passed.seq = seq;
+    control.send(passed);
+  };
+  // Display on demand only where the host reads the output ring and knows what the display wants.
+  loop.setPaced(msg.display === 'relay' && !!msg.paced);
   const res = loop.configure(msg.cascade);
   if (!res.ok) {
     fatal(new Error(res.error), WorkerExit.BadConfig);
@@ -111,6 +119,12 @@ control.onMessage((msg: HostToWorker, ports) => {
       else pendingPort = port;
       break;
     }
+    case 'pace':
+      if (sink instanceof RingDisplaySink) loop?.setPaced(msg.on);
+      break;
+    case 'pull':
+      loop?.pull();
+      break;
     case 'stop':
       loop?.stop();
       shutdown(WorkerExit.Ok);

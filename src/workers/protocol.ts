@@ -46,6 +46,24 @@ export interface WorkerInit {
   testHooks?: boolean;
   /** Nominal frames per second of the channel's source (bounds of the stall watch's period; default 30). */
   fps?: number;
+  /** Start in display-on-demand mode (see `WorkerPace`). */
+  paced?: boolean;
+}
+
+/**
+ * Display on demand, relay mode: while `on`, the worker runs the cascade only for frames the host
+ * asked for (`pull`, one per request, coalesced) and passes the others (read, counted as skipped,
+ * reported with a `passed` notice). The host turns it on while a display client takes frames, so
+ * the cascade's CPU goes to frames someone will see.
+ */
+export interface WorkerPace {
+  type: 'pace';
+  on: boolean;
+}
+
+/** Display on demand: process the next frame (see `WorkerPace`). */
+export interface WorkerPull {
+  type: 'pull';
 }
 
 /** Replace the running cascade from the next frame on. Answered by `configured`. */
@@ -70,7 +88,7 @@ export interface WorkerDisplayPort {
   type: 'display-port';
 }
 
-export type HostToWorker = WorkerInit | WorkerConfigure | WorkerStop | WorkerDebug | WorkerDisplayPort;
+export type HostToWorker = WorkerInit | WorkerConfigure | WorkerStop | WorkerDebug | WorkerDisplayPort | WorkerPace | WorkerPull;
 
 /** Counters a worker reports with every heartbeat (cumulative since the process started). */
 export interface WorkerStats {
@@ -130,6 +148,15 @@ export interface WorkerFrameNotice {
   seq: number;
 }
 
+/**
+ * Paced: the source published frame `seq` and the worker read it but did not process it (nobody
+ * asked). Lets the host see the source's cadence (stall watch) while the display sets the pace.
+ */
+export interface WorkerPassedNotice {
+  type: 'passed';
+  seq: number;
+}
+
 export interface WorkerConfigured {
   type: 'configured';
   id: number;
@@ -147,7 +174,7 @@ export interface WorkerFatal {
   error: string;
 }
 
-export type WorkerToHost = WorkerReady | WorkerHeartbeat | WorkerFrameNotice | WorkerConfigured | WorkerFatal;
+export type WorkerToHost = WorkerReady | WorkerHeartbeat | WorkerFrameNotice | WorkerPassedNotice | WorkerConfigured | WorkerFatal;
 
 /** Exit codes of a worker. */
 export const WorkerExit = {

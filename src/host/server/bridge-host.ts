@@ -19,6 +19,23 @@ export interface BridgeHost {
    * are only sent on changes, e.g. `stale`). Optional: hosts without such state omit it.
    */
   currentEvents?(): HostEvent[];
+  /**
+   * Display on demand (optional; without it frames come as the engine produces them). While
+   * `setPaced(true)`, the host produces a channel's display frame only when `pull(channel)` asks:
+   * the web server asks when a client's window has room for that channel, so no cascade runs for a
+   * frame that would wait and be replaced.
+   */
+  readonly demand?: DisplayDemand;
+}
+
+/** See `BridgeHost.demand`. */
+export interface DisplayDemand {
+  /** On while some client takes frames. */
+  setPaced(on: boolean): void;
+  /** Ask for `channel`'s next display frame; false when the channel cannot produce one now. */
+  pull(channel: number): boolean;
+  /** The channels that can be asked (the engine's current source). */
+  channels(): readonly number[];
 }
 
 /** One engine event as a value (name and data), e.g. for a client that connects late. */

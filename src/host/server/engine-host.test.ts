@@ -13,6 +13,9 @@ function fakeEngine() {
     onHealth: (cb: (h: unknown[]) => void) => (healthCbs.push(cb), () => undefined),
     onDisplayFrame: vi.fn(() => () => undefined),
     onFrameProduced: vi.fn((_cb: (channel: number, seq: number) => void) => () => undefined),
+    onFramePassed: vi.fn((_cb: (channel: number, seq: number) => void) => () => undefined),
+    setDisplayPaced: vi.fn(),
+    pullDisplayFrame: vi.fn((_ch: number) => true),
     pause: vi.fn(),
     resume: vi.fn(),
     stall: vi.fn(),
@@ -117,6 +120,32 @@ describe('EngineHost (the real Engine behind the bridge)', () => {
     h.close();
   });
 
+  it('web mode, display on demand: frames read and passed keep a channel live; pace and pulls go to the engine', async () => {
+    const e = fakeEngine();
+    let produced: (channel: number, seq: number) => void = () => undefined;
+    let passed: (channel: number, seq: number) => void = () => undefined;
+    e.onFrameProduced.mockImplementation((cb) => ((produced = cb), () => undefined));
+    e.onFramePassed.mockImplementation((cb) => ((passed = cb), () => undefined));
+    const h = new EngineHost(e as unknown as Engine, { mode: 'web', presetDir: null, cascade: spec, relayFrames: true });
+    const stale: boolean[] = [];
+    h.onEvent((name, data: any) => name === 'stale' && stale.push(data.stale));
+    // One processed frame, then only passed ones at 30 fps for 400 ms: the source is alive.
+    produced(2, 1);
+    for (let seq = 2; seq <= 13; seq++) {
+      await new Promise((r) => setTimeout(r, 33));
+      passed(2, seq);
+    }
+    expect(stale).toEqual([]);
+    // Then nothing at all: stale after 3 periods.
+    await vi.waitFor(() => expect(stale).toEqual([true]), { timeout: 3000, interval: 5 });
+    h.demand!.setPaced(true);
+    expect(e.setDisplayPaced).toHaveBeenCalledWith(true);
+    expect(h.demand!.pull(1)).toBe(true);
+    expect(e.pullDisplayFrame).toHaveBeenCalledWith(1);
+    expect(h.demand!.channels()).toEqual([0, 1, 2]);
+    h.close();
+  });
+
   it('lists and loads presets from resources/cascades, refusing paths', async () => {
     const e = fakeEngine();
     const h = new EngineHost(e as unknown as Engine, { mode: 'web', presetDir: findPresetDir(), cascade: spec, relayFrames: false });
@@ -124,7 +153,8 @@ describe('EngineHost (the real Engine behind the bridge)', () => {
     expect(list.result.map((p: any) => p.name)).toContain('light');
     expect(await dispatchCall(h.handlers, 'presets.get', { name: 'light' })).toMatchObject({ ok: true, result: { name: 'light' } });
     expect(await dispatchCall(h.handlers, 'presets.get', { name: '../package' })).toMatchObject({ ok: false, error: { code: 'rejected' } });
-    // Electron mode: frames go over ports, the host relays none.
+    // Electron mode: frames go over ports, the host relays none and asks for none.
+    expect(h.demand).toBeUndefined();
     h.onFrame(() => undefined);
     expect(e.onDisplayFrame).not.toHaveBeenCalled();
   });

@@ -7,7 +7,7 @@ import type { BridgeEventName, BridgeEvents, BridgeHandlers, CascadeState, Chann
 import type { ChannelHealth } from '../../shared/health';
 import type { CascadeSpec } from '../../shared/cascade-spec';
 import type { Engine } from '../../engine/engine';
-import type { BridgeHost, FrameLease, HostEvent } from './bridge-host';
+import type { BridgeHost, DisplayDemand, FrameLease, HostEvent } from './bridge-host';
 import { listPresets, loadPreset } from './presets';
 import { RejectedError, needBool, needChannel, optChannels } from './rpc';
 import { StaleWatch } from '../../engine/stale-watch';
@@ -49,6 +49,9 @@ export class EngineHost implements BridgeHost {
   /** Web mode: the engine's own judgement of stalled channels (`stale` events). */
   private readonly staleWatch: StaleWatch | null = null;
   private readonly offFrames: () => void = () => undefined;
+  private readonly offPassed: () => void = () => undefined;
+  /** Web mode: display on demand (the web server asks for frames as its clients can take them). */
+  readonly demand?: DisplayDemand;
 
   constructor(private readonly engine: Engine, private readonly o: EngineHostOptions) {
     for (const ch of engine.info.channels) this.cascades.set(ch, o.cascade);
@@ -86,6 +89,14 @@ export class EngineHost implements BridgeHost {
       const watch = new StaleWatch(() => engine.info.fps, (n) => this.emit('stale', n));
       this.staleWatch = watch;
       this.offFrames = engine.onFrameProduced((ch, seq) => watch.frame(ch, seq));
+      // With display on demand most frames are read and passed, not processed: they still show
+      // that the source and the worker are alive, at the source's cadence.
+      this.offPassed = engine.onFramePassed((ch, seq) => watch.frame(ch, seq));
+      this.demand = {
+        setPaced: (on) => engine.setDisplayPaced(on),
+        pull: (ch) => engine.pullDisplayFrame(ch),
+        channels: () => engine.info.channels,
+      };
     }
     const kill = o.kill ?? ((pid: number, sig: NodeJS.Signals) => process.kill(pid, sig));
     const ext = engine as unknown as OptionalEngineApi;
@@ -226,6 +237,7 @@ export class EngineHost implements BridgeHost {
   close(): void {
     this.offHealth();
     this.offFrames();
+    this.offPassed();
     this.staleWatch?.close();
     if (this.healthTimer) clearTimeout(this.healthTimer);
     this.healthTimer = null;

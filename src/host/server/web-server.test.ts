@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { ACK_TIMEOUT_MS, CLIENT_FRAME_WINDOW, encodeFrameAck, FRAME_ACK_BYTES } from '../../shared/bridge';
+import { ACK_TIMEOUT_MS, CLIENT_FRAME_WINDOW, encodeFrameAck, FRAME_ACK_BYTES, PULL_RESERVE_MS, PULL_RETRY_MS } from '../../shared/bridge';
 import { FH } from '../../shared/frame-header';
 import { FakeHost } from './fake-host.test-util';
 import { tokenMatches } from './token';
@@ -245,6 +245,83 @@ describe('web server', () => {
     }
     expect(bins.map((b) => b[b.length - 1])).toEqual([1, 3]);
     expect(client.ackTimeouts).toBe(1);
+    ws.close();
+  });
+});
+
+describe('display on demand (a host that makes frames when asked)', () => {
+  class DemandHost extends FakeHost {
+    paced: boolean[] = [];
+    pulls: number[] = [];
+    readonly demand = {
+      setPaced: (on: boolean) => this.paced.push(on),
+      pull: (ch: number) => (this.pulls.push(ch), ch !== 9),
+      channels: () => [0, 1, 2, 3, 4],
+    };
+  }
+  let dh: DemandHost;
+  let dsrv: WebServer;
+  beforeEach(async () => {
+    dh = new DemandHost();
+    dsrv = await startWebServer({ host: '127.0.0.1', port: 0, token: TOKEN, root: null, bridge: dh });
+  });
+  afterEach(async () => {
+    await dsrv.close();
+  });
+  const ackOf = (ch: number) => encodeFrameAck(ch, new Uint8Array(FRAME_ACK_BYTES));
+
+  it('asks for the frames the window has room for, sends each the moment it comes, asks for the next at each acknowledgement', async () => {
+    const bins: Buffer[] = [];
+    const ws = await openWs(dsrv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], bins, false);
+    await vi.waitFor(() => expect(dh.pulls).toHaveLength(CLIENT_FRAME_WINDOW), { timeout: 2000, interval: 5 });
+    expect(dh.paced).toEqual([true]); // a client that takes frames: the engine paces its cascades
+    expect(dh.pulls).toEqual([0, 1, 2]); // the window's room, in turn
+    const client = [...dsrv.clients][0];
+    dh.emitFrame(1, 7, 71);
+    await vi.waitFor(() => expect(bins).toHaveLength(1), { timeout: 2000, interval: 5 });
+    expect(bins[0].readUInt32LE(FH.channel)).toBe(1);
+    dh.emitFrame(4, 1, 41); // nobody asked: it waits (1 in flight + 2 places kept = the window)
+    await new Promise((r) => setTimeout(r, 30));
+    expect(bins).toHaveLength(1);
+    expect(dh.pulls).toEqual([0, 1, 2]);
+    ws.send(ackOf(1)); // room again: channel 3 (never asked) has waited longest of all
+    await vi.waitFor(() => expect(dh.pulls).toEqual([0, 1, 2, 3]), { timeout: 2000, interval: 5 });
+    dh.emitFrame(3, 1, 31);
+    await vi.waitFor(() => expect(bins.map((b) => b.readUInt32LE(FH.channel))).toEqual([1, 3]), { timeout: 2000, interval: 5 });
+    expect(client.pulledTotal).toBe(4);
+    ws.close();
+    await vi.waitFor(() => expect(dh.paced).toEqual([true, false]), { timeout: 2000, interval: 5 }); // no client left
+    expect(dh.outstanding).toBe(0);
+  });
+
+  it('gives up a place kept for a frame that does not come after PULL_RESERVE_MS, and does not ask that channel again before PULL_RETRY_MS', async () => {
+    const bins: Buffer[] = [];
+    const ws = await openWs(dsrv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], bins, false);
+    await vi.waitFor(() => expect(dh.pulls).toEqual([0, 1, 2]), { timeout: 2000, interval: 5 });
+    const t0 = performance.now();
+    // Nothing comes: the three places lapse and the other two channels are asked.
+    await vi.waitFor(() => expect(dh.pulls).toEqual([0, 1, 2, 3, 4]), { timeout: 2000, interval: 5 });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(PULL_RESERVE_MS - 5);
+    await new Promise((r) => setTimeout(r, PULL_RESERVE_MS + 50));
+    expect(dh.pulls).toHaveLength(5); // all asked, none answered: no channel is asked twice yet
+    // A late frame of an unanswered ask still goes out (there is room: every place has lapsed).
+    dh.emitFrame(0, 1, 1);
+    await vi.waitFor(() => expect(bins).toHaveLength(1), { timeout: 2000, interval: 5 });
+    // After PULL_RETRY_MS the others are asked again.
+    await vi.waitFor(() => expect(dh.pulls.length).toBeGreaterThan(5), { timeout: PULL_RETRY_MS + 1000, interval: 10 });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(PULL_RETRY_MS - 5);
+    ws.close();
+  }, 10_000);
+
+  it('stops pacing while its only client takes no frames', async () => {
+    const ws = await openWs(dsrv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], [], false);
+    await vi.waitFor(() => expect(dh.paced).toEqual([true]), { timeout: 2000, interval: 5 });
+    ws.send(JSON.stringify({ type: 'subscribe', frames: false }));
+    await vi.waitFor(() => expect(dh.paced).toEqual([true, false]), { timeout: 2000, interval: 5 });
+    const n = dh.pulls.length;
+    ws.send(JSON.stringify({ type: 'subscribe', frames: true }));
+    await vi.waitFor(() => expect(dh.paced).toEqual([true, false, true]), { timeout: 2000, interval: 5 });
+    expect(dh.pulls.length).toBeGreaterThanOrEqual(n);
     ws.close();
   });
 });

@@ -71,6 +71,17 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const { token, bridge } = opts;
   const maxBody = opts.maxBodyBytes ?? 1 << 20;
   const clients = new Set<WsClient>();
+  const demand = bridge.demand ?? null;
+  /** Display on demand while some client takes frames (ws-bridge.ts); free-running otherwise. */
+  let paced = false;
+  const updatePace = (): void => {
+    if (!demand) return;
+    let any = false;
+    for (const c of clients) if (c.takesFrames) any = true;
+    if (any === paced) return;
+    paced = any;
+    demand.setPaced(any);
+  };
 
   const server = createServer((req, res) => {
     securityHeaders(res);
@@ -142,10 +153,15 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const c = new WsClient(ws, bridge.handlers);
+      const c = new WsClient(ws, bridge.handlers, demand, updatePace);
       clients.add(c);
-      ws.on('close', () => clients.delete(c));
-      ws.on('error', () => clients.delete(c));
+      updatePace();
+      const gone = () => {
+        clients.delete(c);
+        updatePace();
+      };
+      ws.on('close', gone);
+      ws.on('error', gone);
       void helloMessage(bridge.handlers).then((m) => {
         c.sendJson(m);
         for (const e of bridge.currentEvents?.() ?? []) c.sendJson({ type: 'event', name: e.name, data: e.data });
@@ -181,6 +197,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     async close() {
       offEvent();
       offFrame();
+      if (paced) demand?.setPaced(false);
       for (const c of clients) {
         c.releaseAll();
         c.ws.terminate();

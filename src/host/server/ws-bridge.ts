@@ -12,15 +12,29 @@
  * here (the newest; older ones are dropped and counted) and when the window opens the channel that
  * has waited longest goes first, so a slow client loses old frames, every channel gets its turn,
  * and nothing queues.
+ *
+ * Display on demand (a host with `demand`): frames are not pushed at the client as fast as the
+ * cascades make them. When the window has room, the channel whose turn it is (longest since its last
+ * frame was acknowledged) is asked for a frame (`demand.pull`) and a window place is kept for it
+ * (`PULL_RESERVE_MS`); the frame is sent the moment it comes. Under load the browser takes a few
+ * frames per second per channel out of 30, and before this every channel's cascade ran for every
+ * frame only to have most replaced while waiting here: that CPU was taken from the browser that
+ * shows them (16 light channels: workers 72 % of the 2 cores, 283 of 330 frames per channel
+ * replaced after the cascade).
  */
 import type { WebSocket } from 'ws';
 import type { BridgeHandlers, WaitingPlace, WsClientMessage, WsServerMessage } from '../../shared/bridge';
-import { ACK_TIMEOUT_MS, AckWindow, CLIENT_FRAME_WINDOW, decodeFrameAck, longestWaiting, WS_PROTOCOL_VERSION } from '../../shared/bridge';
+import { ACK_TIMEOUT_MS, AckWindow, CLIENT_FRAME_WINDOW, decodeFrameAck, longestWaiting, PULL_RESERVE_MS, PULL_RETRY_MS, WS_PROTOCOL_VERSION } from '../../shared/bridge';
 import { FH } from '../../shared/frame-header';
-import type { FrameLease } from './bridge-host';
+import type { DisplayDemand, FrameLease } from './bridge-host';
 import { dispatchCall } from './rpc';
 
 interface ChannelSlot extends WaitingPlace {
+  channel: number;
+  /** Display on demand: a window place is kept for this channel's frame, asked for at this time (ms; 0: none). */
+  reservedAt: number;
+  /** Display on demand: when this channel's frame was last asked for and has not come yet (ms; 0: none). */
+  pulledAt: number;
   /** The socket is writing this channel's last frame (its lease is still held). */
   writing: boolean;
   /** Frames sent and not acknowledged by the client yet. */
@@ -44,6 +58,13 @@ export class WsClient {
   private frames = true;
   /** Frames sent and not acknowledged, all channels (against CLIENT_FRAME_WINDOW). */
   private inFlight = 0;
+  /** Window places kept for frames asked for (display on demand), also against CLIENT_FRAME_WINDOW. */
+  private reserved = 0;
+  /** Armed while places are kept or asks are unanswered (display on demand): see `demandTick`. */
+  private demandTimer: ReturnType<typeof setTimeout> | null = null;
+  private demandTimerAt = 0;
+  /** Frames asked for (display on demand). */
+  pulledTotal = 0;
   /** Channels with a frame waiting. */
   private waiting = 0;
   /** Armed while frames wait behind missing acknowledgements: gives up overdue ones. */
@@ -55,12 +76,45 @@ export class WsClient {
   ackedTotal = 0;
   ackTimeouts = 0;
 
-  constructor(readonly ws: WebSocket, private readonly handlers: BridgeHandlers) {
+  /** Predicates of the window's fairness rule, made once (nothing allocated per frame). */
+  private readonly canGo = (s: ChannelSlot): boolean => canSend(s) || this.canAsk(s);
+
+  constructor(
+    readonly ws: WebSocket,
+    private readonly handlers: BridgeHandlers,
+    /** Display on demand (see the file comment); null: frames come as the engine makes them. */
+    private readonly demand: DisplayDemand | null = null,
+    /** Called when the client starts or stops taking frames (`subscribe`). */
+    private readonly onTakesFramesChange: () => void = () => undefined,
+  ) {
     ws.on('message', (data, isBinary) => {
       if (isBinary) this.onBinary(data as Buffer);
       else void this.onText(data.toString());
     });
     ws.on('close', () => this.releaseAll());
+    this.sendWaiting();
+  }
+
+  /** Whether this client takes display frames (of some channel). */
+  get takesFrames(): boolean {
+    return this.frames && this.ws.readyState === this.ws.OPEN;
+  }
+
+  private slotOf(channel: number): ChannelSlot {
+    let s = this.slots.get(channel);
+    if (!s) {
+      s = { channel, reservedAt: 0, pulledAt: 0, writing: false, acks: new AckWindow(msNow), pending: null, waitingSince: msNow(), dropped: 0 };
+      this.slots.set(channel, s);
+      this.slotList.push(s);
+    }
+    return s;
+  }
+
+  /** Display on demand: a channel that has nothing on its way and may be asked for a frame. */
+  private canAsk(s: ChannelSlot): boolean {
+    if (!this.demand || !this.frames || s.pending !== null || s.reservedAt !== 0 || s.writing || s.acks.full) return false;
+    if (this.channels && !this.channels.has(s.channel)) return false;
+    return s.pulledAt === 0 || msNow() - s.pulledAt > PULL_RETRY_MS;
   }
 
   sendJson(msg: WsServerMessage): void {
@@ -72,10 +126,15 @@ export class WsClient {
     for (const s of this.slotList) {
       s.pending?.release();
       s.pending = null;
+      s.reservedAt = 0;
     }
     this.waiting = 0;
+    this.reserved = 0;
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     this.expiryTimer = null;
+    if (this.demandTimer) clearTimeout(this.demandTimer);
+    this.demandTimer = null;
+    this.onTakesFramesChange();
   }
 
   /**
@@ -87,13 +146,20 @@ export class WsClient {
    */
   offerFrame(channel: number, frame: FrameLease): void {
     if (!this.frames || (this.channels && !this.channels.has(channel))) return;
-    let s = this.slots.get(channel);
-    if (!s) {
-      s = { writing: false, acks: new AckWindow(msNow), pending: null, waitingSince: 0, dropped: 0 };
-      this.slots.set(channel, s);
-      this.slotList.push(s);
-    }
+    const s = this.slotOf(channel);
     if (this.ws.readyState !== this.ws.OPEN) return;
+    s.pulledAt = 0;
+    if (s.reservedAt !== 0) {
+      // The frame this client asked for: its place is kept, it goes now.
+      s.reservedAt = 0;
+      this.reserved--;
+      if (s.pending === null && !s.writing && !s.acks.full) {
+        frame.retain();
+        this.send(s, frame);
+        this.sendWaiting();
+        return;
+      }
+    }
     frame.retain();
     this.expire(s);
     if (s.pending) {
@@ -124,12 +190,24 @@ export class WsClient {
     });
   }
 
-  /** While the client window has room: send the waiting frame of the channel that waited longest. */
+  /**
+   * While the client window has room: send the waiting frame of the channel that waited longest, or
+   * (display on demand) ask for the frame of the channel whose turn it is and keep a place for it.
+   */
   private sendWaiting(): void {
-    while (this.waiting > 0 && this.inFlight < CLIENT_FRAME_WINDOW) {
-      const next = longestWaiting(this.slotList, canSend);
+    if (this.demand) {
+      // Channels of the current source get a place in the queue before their first frame.
+      const chans = this.demand.channels();
+      for (let i = 0; i < chans.length; i++) if (!this.slots.has(chans[i])) this.slotOf(chans[i]);
+    }
+    while ((this.waiting > 0 || this.demand) && this.inFlight + this.reserved < CLIENT_FRAME_WINDOW) {
+      const next = longestWaiting(this.slotList, this.canGo);
       if (!next) break;
-      const frame = next.pending!;
+      if (next.pending === null) {
+        this.ask(next);
+        continue;
+      }
+      const frame = next.pending;
       next.pending = null;
       this.waiting--;
       this.send(next, frame);
@@ -141,6 +219,54 @@ export class WsClient {
       this.expiryTimer.unref?.();
     }
   }
+
+  /** Display on demand: ask for a channel's next frame and keep a window place for it. */
+  private ask(s: ChannelSlot): void {
+    const now = msNow();
+    s.pulledAt = now;
+    if (this.demand!.pull(s.channel)) {
+      this.pulledTotal++;
+      s.reservedAt = now;
+      this.reserved++;
+    } else {
+      // No process to ask (restarting, or not in the source): its turn comes again after PULL_RETRY_MS.
+      s.waitingSince = now;
+    }
+    this.armDemandTimer(now);
+  }
+
+  /** Wake up when the next kept place lapses or the next unanswered ask may be repeated. */
+  private armDemandTimer(now: number): void {
+    let at = Infinity;
+    for (const s of this.slotList) {
+      if (s.reservedAt !== 0) at = Math.min(at, s.reservedAt + PULL_RESERVE_MS);
+      // (Only future retries: one already due waits for the window to have room, which an ack brings.)
+      else if (s.pulledAt !== 0 && s.pulledAt + PULL_RETRY_MS > now) at = Math.min(at, s.pulledAt + PULL_RETRY_MS);
+    }
+    if (at === Infinity || (this.demandTimer && this.demandTimerAt <= at)) return;
+    if (this.demandTimer) clearTimeout(this.demandTimer);
+    this.demandTimerAt = at;
+    this.demandTimer = setTimeout(this.demandTick, Math.max(0, at - now) + 1);
+    this.demandTimer.unref?.();
+  }
+
+  /**
+   * Places kept longer than PULL_RESERVE_MS are given up (a frame that comes later is sent like any
+   * other), asks older than PULL_RETRY_MS may be repeated; then the window is filled again.
+   */
+  private readonly demandTick = (): void => {
+    this.demandTimer = null;
+    const now = msNow();
+    for (const s of this.slotList) {
+      if (s.reservedAt !== 0 && now - s.reservedAt > PULL_RESERVE_MS) {
+        s.reservedAt = 0;
+        s.waitingSince = now;
+        this.reserved--;
+      }
+    }
+    this.sendWaiting();
+    this.armDemandTimer(now);
+  };
 
   /** Give up a channel's acknowledgement overdue by more than ACK_TIMEOUT_MS (counted). */
   private expire(s: ChannelSlot): void {
@@ -165,6 +291,8 @@ export class WsClient {
     if (!s || !s.acks.acked()) return; // late ack of a frame already given up
     this.inFlight--;
     this.ackedTotal++;
+    // Its turn in the queue counts from now (display on demand; a waiting frame keeps its place).
+    if (s.pending === null) s.waitingSince = msNow();
     this.sendWaiting();
   }
 
@@ -181,7 +309,12 @@ export class WsClient {
       this.sendJson({ type: 'result', id: typeof msg.id === 'number' ? msg.id : -1, outcome });
     } else if (msg.type === 'subscribe') {
       this.channels = Array.isArray(msg.channels) ? new Set(msg.channels) : null;
-      this.frames = msg.frames !== false;
+      const frames = msg.frames !== false;
+      if (frames !== this.frames) {
+        this.frames = frames;
+        this.onTakesFramesChange();
+      }
+      this.sendWaiting();
     } else {
       this.sendJson({ type: 'result', id: -1, outcome: { ok: false, error: { code: 'bad-params', message: `unknown message type ${JSON.stringify((msg as { type?: unknown }).type)}` } } });
     }

@@ -6,7 +6,7 @@ const api = { invoke: async () => ({ ok: true, result: null }), on: () => () => 
 const win = { addEventListener: () => {}, location: { origin: 'app://specula' } } as unknown as Window;
 
 describe('ElectronBridge frame ports', () => {
-  it('hands each frame to the listener and acknowledges it on the same port (the worker\'s window)', async () => {
+  it('hands each frame to the listener and acknowledges it on the same port when the renderer is done (the worker\'s window)', async () => {
     const b = new ElectronBridge(api, win);
     const got: number[] = [];
     b.onFrames((f) => got.push(f.bytes[0]));
@@ -18,6 +18,10 @@ describe('ElectronBridge frame ports', () => {
     worker.postMessage(new Uint8Array([8, 1, 2]));
     await new Promise((r) => setTimeout(r, 50));
     expect(got).toEqual([7, 8]);
+    expect(acks).toEqual([]); // not on arrival
+    b.frameDone(5);
+    b.frameDone(5);
+    await new Promise((r) => setTimeout(r, 50));
     expect(acks).toEqual([5, 5]);
     worker.postMessage('not a frame'); // neither delivered nor acknowledged
     await new Promise((r) => setTimeout(r, 30));

@@ -40,9 +40,9 @@ export class ElectronBridge implements SpeculaBridge {
         if (m && m.type === 'stale' && m.notice && typeof m.notice.channel === 'number') this.portEvents.emit('stale', m.notice);
         return;
       }
-      // Acknowledge at once: the worker posts this channel's next frame only then (FRAME_WINDOW), so
-      // the port never queues frames behind a busy page; the newest waits in the worker instead.
-      port.postMessage(channel);
+      // Acknowledged in `frameDone`, when the renderer has drawn or replaced it: the worker posts this
+      // channel's next frame only then (FRAME_WINDOW), so neither the port nor the page queues
+      // frames behind a busy display; the newest waits in the worker instead.
       // The hint is the port's channel; the frame store trusts the header (and counts a mismatch).
       this.frameListener?.({ channel, bytes, receivedAtMs: performance.now(), droppedBefore: 0 });
     };
@@ -60,6 +60,11 @@ export class ElectronBridge implements SpeculaBridge {
       offPort();
     };
   };
+
+  frameDone(channel: number): void {
+    // A port replaced meanwhile (worker restarted) is closed: the new worker starts with an empty window.
+    this.ports.get(channel)?.postMessage(channel);
+  }
 
   onFrames(listener: FrameListener): () => void {
     this.frameListener = listener;

@@ -50,14 +50,20 @@ describe('frame worker (web mode)', () => {
     const frames = () => posted.filter((p) => p.msg.type === 'frame');
     expect(frames().map((p) => [p.msg.channel, new Uint8Array(p.msg.buffer)[79]])).toEqual([[3, 1], [7, 1]]);
     expect(frames()[0].transfer).toEqual([frames()[0].msg.buffer]); // transferred, not copied
-    // Every frame is acknowledged to the server on arrival, with its header's channel id (uint32 LE),
-    // dropped ones too: the server's window is about the socket, the page has its own.
-    expect(ws.sent).toEqual([[3, 0, 0, 0], [3, 0, 0, 0], [3, 0, 0, 0], [3, 0, 0, 0], [3, 0, 0, 0], [7, 0, 0, 0]]);
+    // A frame is acknowledged to the server (its header's channel id, uint32 LE) when the page is
+    // done with it, or when it is dropped here (frames 2..4, replaced while waiting): never on
+    // arrival, so the server's window spans the way to the screen.
+    expect(ws.sent).toEqual([[3, 0, 0, 0], [3, 0, 0, 0], [3, 0, 0, 0]]);
     self.onmessage({ data: { type: 'ack', channel: 3 } });
+    expect(ws.sent).toHaveLength(4); // the page's ack of frame 1 goes on to the server
     const third = frames()[2];
     expect([third.msg.channel, new Uint8Array(third.msg.buffer)[79], third.msg.dropped]).toEqual([3, 5, 3]); // frames 2..4 dropped
     self.onmessage({ data: { type: 'ack', channel: 3 } });
     expect(frames()).toHaveLength(3); // nothing waiting
+    expect(ws.sent).toHaveLength(5);
+    self.onmessage({ data: { type: 'ack', channel: 3 } }); // a stray ack is not passed on
+    self.onmessage({ data: { type: 'ack', channel: 7 } });
+    expect(ws.sent).toEqual([[3, 0, 0, 0], [3, 0, 0, 0], [3, 0, 0, 0], [3, 0, 0, 0], [3, 0, 0, 0], [7, 0, 0, 0]]);
   });
 
   it('forwards text messages and reports the connection status', () => {

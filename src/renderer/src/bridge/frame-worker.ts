@@ -3,12 +3,13 @@
  * Web mode: the WebSocket lives here, not on the page (Playwright copies every page-level socket
  * message back to Node; a worker's socket is not inspected and carries ~3× more).
  *
- * Binary messages are display frames. Each is acknowledged to the server at once (4 bytes, the
- * channel id: the server sends a channel's next frame only then, so no socket buffer fills with
- * old frames). The channel id is read from each frame's header; per channel at most one frame is in
- * flight to the page (until the page acks it), at most `PAGE_FRAME_WINDOW` of all channels, and one
- * per channel waits (the newest; the channel that has waited longest goes first): older waiting
- * frames are dropped and the count travels with the next delivered frame.
+ * Binary messages are display frames. Each is acknowledged to the server (4 bytes, the channel id)
+ * when the page is done with it (drawn, replaced or held: `SpeculaBridge.frameDone`) or when it is
+ * dropped here; the server sends a channel's next frame only then, so neither a socket buffer nor
+ * the page queues old frames. The channel id is read from each frame's header; per channel at most
+ * one frame is in flight to the page (until the page acks it), at most `PAGE_FRAME_WINDOW` of all
+ * channels, and one per channel waits (the newest; the channel that has waited longest goes first):
+ * older waiting frames are dropped and the count travels with the next delivered frame.
  * Text messages (events, call results, hello) are forwarded as parsed JSON.
  */
 import { encodeFrameAck, FRAME_ACK_BYTES, longestWaiting, PAGE_FRAME_WINDOW, type FrameWorkerToPage, type PageToFrameWorker, type WaitingPlace, type WsServerMessage } from '../../../shared/bridge';
@@ -41,6 +42,11 @@ const stats = { received: 0, delivered: 0, dropped: 0, textMessages: 0 };
 const ackBytes = new Uint8Array(FRAME_ACK_BYTES);
 (self as unknown as { __frameStats: typeof stats }).__frameStats = stats;
 
+/** Tell the server a frame of `channel` is done with (the page drew, replaced or held it, or it was dropped here). */
+function ackToServer(channel: number): void {
+  if (ws && ws.readyState === WebSocket.OPEN) ws.send(encodeFrameAck(channel, ackBytes));
+}
+
 function post(msg: FrameWorkerToPage, transfer?: Transferable[]): void {
   self.postMessage(msg, transfer ?? []);
 }
@@ -69,7 +75,6 @@ function onBinary(buf: ArrayBuffer): void {
   stats.received++;
   if (buf.byteLength < 64) return;
   const channel = new DataView(buf).getUint32(FH.channel, true);
-  if (ws && ws.readyState === WebSocket.OPEN) ws.send(encodeFrameAck(channel, ackBytes));
   let s = slots.get(channel);
   if (!s) {
     s = { channel, inFlight: false, waiting: null, waitingSince: 0, dropped: 0 };
@@ -77,6 +82,8 @@ function onBinary(buf: ArrayBuffer): void {
     slotList.push(s);
   }
   if (s.waiting) {
+    // The replaced frame never reaches the page, so nobody else will acknowledge it.
+    ackToServer(channel);
     s.dropped++;
     stats.dropped++;
   } else {
@@ -131,6 +138,9 @@ self.onmessage = (ev: MessageEvent<PageToFrameWorker>) => {
   } else if (m.type === 'ack') {
     const s = slots.get(m.channel);
     if (!s || !s.inFlight) return;
+    // The page is done with the frame (drawn, replaced or held): only now may the server send the
+    // channel's next one, so the server's window spans the whole way to the screen.
+    ackToServer(m.channel);
     s.inFlight = false;
     toPage--;
     pump();

@@ -44,8 +44,7 @@ export class WebBridge implements SpeculaBridge {
 
   private onWorker(m: FrameWorkerToPage): void {
     if (m.type === 'frame') {
-      // Ack first: the worker may send this channel's next frame while we hand this one over.
-      this.toWorker({ type: 'ack', channel: m.channel });
+      // Acknowledged when the renderer is done with it (`frameDone`), not on arrival.
       this.frameListener?.({ channel: m.channel, bytes: new Uint8Array(m.buffer), receivedAtMs: performance.now(), droppedBefore: m.dropped });
     } else if (m.type === 'status') {
       this.events.emit('connection', { connected: m.connected, reason: m.reason });
@@ -82,6 +81,10 @@ export class WebBridge implements SpeculaBridge {
   }
 
   on: SpeculaBridge['on'] = (event, listener) => this.events.on(event, listener);
+
+  frameDone(channel: number): void {
+    this.toWorker({ type: 'ack', channel });
+  }
 
   onFrames(listener: FrameListener): () => void {
     this.frameListener = listener;

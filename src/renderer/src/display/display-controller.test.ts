@@ -85,12 +85,14 @@ describe('DisplayController stamps renderer hops through the latency probe (one 
     delete g.window;
   });
 
-  it('every presented frame carries received and uploaded; a replaced frame is acked as dropped', () => {
+  it('every presented frame carries received and uploaded; a replaced frame is acked as dropped; each frame is reported done to the transport once', () => {
     const rafs: FrameRequestCallback[] = [];
     g.requestAnimationFrame = (cb: FrameRequestCallback) => rafs.push(cb);
     g.window = { devicePixelRatio: 1 };
     useUi.getState().set({ connected: true, channels: [{ channel: 3, label: 'CH 3', fps: 30, lines: 2, samples: 4, enabled: true, cascade: 'x' }], focus: null, health: {}, frozen: {}, frozenAll: false });
     c = new DisplayController();
+    const done: number[] = [];
+    c.setFrameDone((ch) => done.push(ch));
     // A fake surface (no WebGL under vitest): frames handed over are recorded (copied: the controller
     // reuses its hand-over object); `present()` plays the surface's notice, `dropSurface()` its
     // latest-wins replacement of a frame before upload.
@@ -125,20 +127,26 @@ describe('DisplayController stamps renderer hops through the latency probe (one 
     t += 1e6;
     c.onFrame({ channel: 3, bytes: mk(2), receivedAtMs: 1, droppedBefore: 0 }); // replaces seq 1 on the page
     expect(gl.frames).toHaveLength(0);
+    expect(done).toEqual([3, 3]); // held on the page (latest wins here): the transport may go on at once
     t += 1e6;
     rafs.shift()!(0); // the first view goes out, then the held frame (seq 2)
     expect(gl.views).toBe(1);
     expect(gl.frames.map((f) => f.fresh)).toEqual([true]);
     t += 1e6;
     present(); // the surface composited it
+    expect(done).toEqual([3, 3]); // already reported when it was held
     c.onFrame({ channel: 3, bytes: mk(3), receivedAtMs: 2, droppedBefore: 0 }); // on screen now: handed over at once
     c.onFrame({ channel: 3, bytes: mk(4), receivedAtMs: 3, droppedBefore: 0 });
     expect(gl.frames).toHaveLength(2);
+    expect(done).toEqual([3, 3]); // on their way to the texture: not done yet
     // The surface replaced seq 3 by seq 4 before its upload (latest wins) and drew seq 4.
     const [f3, f4] = gl.frames.splice(0);
     gl.at.length = 0;
     ctl.onPresentedFrames([{ frame: f4, uploadedAtMs: t / 1e6 }], [f3], t / 1e6);
     expect(c.store.slot(3).dropped).toBe(2); // seq 1 on the page, seq 3 in the surface
+    expect(done).toEqual([3, 3, 3, 3]); // one drawn, one replaced in the surface: both done
+    c.onFrame({ channel: 6, bytes: new Uint8Array(10), receivedAtMs: 4, droppedBefore: 0 }); // not a display frame
+    expect(done).toEqual([3, 3, 3, 3, 6]); // refused, and done with
     probe.flush();
     const rows = acks.flatMap((a) => a.rows);
     const byRow = Array.from({ length: rows.length / ACK_STRIDE }, (_, i) => rows.slice(i * ACK_STRIDE, (i + 1) * ACK_STRIDE));

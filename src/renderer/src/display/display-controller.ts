@@ -179,18 +179,41 @@ export class DisplayController {
     this.onWatchdog();
   }
 
+  /**
+   * Tells the transport the page is done with a frame of a channel (`SpeculaBridge.frameDone`).
+   * Called once per delivered frame: when the surface gives it back drawn or replaced, or at once
+   * when the page holds it (frozen, off screen, context lost: a newer one simply replaces it) or
+   * refuses it.
+   */
+  private frameDone: (channel: number) => void = () => {};
+
+  /** Connect the transport's acknowledgement (see `frameDone`). */
+  setFrameDone(done: (channel: number) => void): void {
+    this.frameDone = done;
+  }
+
   /** Entry of every display frame (from the bridge): straight on to the surface unless held. */
   onFrame = (f: DeliveredFrame): void => {
     const slot = this.store.put(f.bytes, f.channel, f.receivedAtMs, f.droppedBefore);
     if (!slot) {
       this.lastError = this.store.lastError;
+      this.frameDone(f.channel);
       return;
     }
     if (this.stamps) {
       if (this.store.replaced && this.store.replaced !== slot.shown) this.stamps.dropped(this.store.replaced);
       this.stamps.received(f.bytes);
     }
+    // The transport's window is keyed by its own channel id; a frame whose header names another
+    // channel (counted as misrouted) is acknowledged on the transport's id at once.
+    if (slot.channel !== f.channel) this.frameDone(f.channel);
+    else slot.owedToTransport++;
     this.handOver(slot);
+    if (slot.pending === f.bytes && slot.owedToTransport > 0) {
+      // Held on the page: latest wins here, so the transport may send the next one.
+      slot.owedToTransport--;
+      this.frameDone(slot.channel);
+    }
   };
 
   /**
@@ -270,8 +293,9 @@ export class DisplayController {
   private readonly onPresentedFrames = (uploaded: UploadedFrame[], dropped: LoopFrame[], atMs: number): void => {
     const offNs = this.sync ? this.sync.offsetNs() : NaN;
     for (const d of dropped) {
-      this.giveBack(d);
+      const s = this.giveBack(d);
       if (d.fresh) {
+        this.settle(s);
         this.stamps?.dropped(d.bytes);
         if (this.store.has(d.channel)) this.store.slot(d.channel).dropped++;
       }
@@ -281,12 +305,20 @@ export class DisplayController {
       const f = u.frame;
       const s = this.giveBack(f);
       if (!f.fresh) continue;
+      this.settle(s);
       this.stamps?.uploaded(f.bytes, u.uploadedAtMs * 1e6);
       this.stamps?.presented(f.bytes, atMs * 1e6);
       if (s && !Number.isNaN(offNs)) s.noteLatency(atMs + offNs / 1e6 - acquiredMs(f.bytes));
       for (const l of this.presented) l(f.channel, f.bytes);
     }
   };
+
+  /** A fresh frame came back from the surface (drawn or replaced): acknowledge it if still owed. */
+  private settle(s: ChannelSlot | null): void {
+    if (!s || s.owedToTransport <= 0) return;
+    s.owedToTransport--;
+    this.frameDone(s.channel);
+  }
 
   /** A frame buffer is the page's again: if its slot's `shown` is detached, this is (or precedes) it. */
   private giveBack(f: LoopFrame): ChannelSlot | null {

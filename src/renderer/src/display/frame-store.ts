@@ -30,6 +30,11 @@ export class ChannelSlot {
   misrouted = 0;
   /** Frames received. */
   received = 0;
+  /**
+   * Frames of this channel the transport delivered and the page has not yet reported done
+   * (`SpeculaBridge.frameDone`): normally 0 or 1, the one on its way to the texture.
+   */
+  owedToTransport = 0;
   /** Geometry of the last frame handed to the display (a change re-derives the canvas backing size). */
   lastW = 0;
   lastH = 0;
