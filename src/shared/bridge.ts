@@ -345,11 +345,13 @@ export const CLIENT_FRAME_WINDOW = 3;
 
 /**
  * Display frames the web client's frame worker may have handed to the page and not had
- * acknowledged, over all channels: the same reasoning one hop later. The page's main thread takes
- * its messages one at a time, and with one frame per channel in flight a busy page had 16 frames
- * queued at 16 channels; a frame waiting in the worker is replaced by its channel's newer one.
+ * acknowledged, over all channels: the same reasoning one hop later (with one frame per channel in
+ * flight a busy page once had 16 frames queued at 16 channels). Since the page acknowledges a frame
+ * only when it is drawn and the server's window spans the whole way, this bound equals the
+ * server's: a smaller one made a frame the server had already sent wait in the worker for a draw
+ * (16 light channels: it was most of the `sent→received` tail).
  */
-export const PAGE_FRAME_WINDOW = 2;
+export const PAGE_FRAME_WINDOW = CLIENT_FRAME_WINDOW;
 
 /**
  * Display on demand: how long the web server keeps a window place for a frame it asked the engine

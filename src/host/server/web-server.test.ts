@@ -256,8 +256,9 @@ describe('display on demand (a host that makes frames when asked)', () => {
     readonly demand = {
       setPaced: (on: boolean) => this.paced.push(on),
       pull: (ch: number) => (this.pulls.push(ch), ch !== 9),
-      channels: () => [0, 1, 2, 3, 4],
+      channels: () => this.chans,
     };
+    chans = [0, 1, 2, 3, 4];
   }
   let dh: DemandHost;
   let dsrv: WebServer;
@@ -307,11 +308,33 @@ describe('display on demand (a host that makes frames when asked)', () => {
     // A late frame of an unanswered ask still goes out (there is room: every place has lapsed).
     dh.emitFrame(0, 1, 1);
     await vi.waitFor(() => expect(bins).toHaveLength(1), { timeout: 2000, interval: 5 });
-    // After PULL_RETRY_MS the others are asked again.
-    await vi.waitFor(() => expect(dh.pulls.length).toBeGreaterThan(5), { timeout: PULL_RETRY_MS + 1000, interval: 10 });
+    // Channel 0 answered, so it may be asked again (its frame is still on its way: asked ahead);
+    // the unanswered ones only after PULL_RETRY_MS.
+    const others = () => dh.pulls.slice(5).filter((c) => c !== 0);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(others()).toEqual([]);
+    await vi.waitFor(() => expect(others().length).toBeGreaterThan(0), { timeout: PULL_RETRY_MS + 1000, interval: 10 });
     expect(performance.now() - t0).toBeGreaterThanOrEqual(PULL_RETRY_MS - 5);
     ws.close();
   }, 10_000);
+
+  it('with no idle channel, asks for a channel\'s next frame while its last one is on its way, and sends it at the acknowledgement', async () => {
+    dh.chans = [0];
+    const bins: Buffer[] = [];
+    const ws = await openWs(dsrv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], bins, false);
+    await vi.waitFor(() => expect(dh.pulls).toEqual([0]), { timeout: 2000, interval: 5 });
+    dh.emitFrame(0, 1, 1);
+    await vi.waitFor(() => expect(bins).toHaveLength(1), { timeout: 2000, interval: 5 });
+    await vi.waitFor(() => expect(dh.pulls).toEqual([0, 0]), { timeout: 2000, interval: 5 }); // made while frame 1 is drawn
+    dh.emitFrame(0, 2, 2);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(bins).toHaveLength(1); // one frame per channel on its way: frame 2 waits for the ack
+    expect(dh.pulls).toEqual([0, 0]); // and nothing more is asked meanwhile
+    ws.send(ackOf(0));
+    await vi.waitFor(() => expect(bins.map((b) => b[b.length - 1])).toEqual([1, 2]), { timeout: 2000, interval: 5 });
+    await vi.waitFor(() => expect(dh.pulls).toEqual([0, 0, 0]), { timeout: 2000, interval: 5 });
+    ws.close();
+  });
 
   it('stops pacing while its only client takes no frames', async () => {
     const ws = await openWs(dsrv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], [], false);

@@ -81,7 +81,7 @@ describe('frame worker (web mode)', () => {
 
   it('hands the page at most PAGE_FRAME_WINDOW frames of all channels at once; the channel that waited longest goes next', async () => {
     const { PAGE_FRAME_WINDOW } = await import('../../../shared/bridge');
-    expect(PAGE_FRAME_WINDOW).toBe(2);
+    expect(PAGE_FRAME_WINDOW).toBe(3);
     self.onmessage({ data: { type: 'connect', url: 'ws://x/ws?token=t' } });
     const ws = FakeSocket.last;
     ws.onopen!();
@@ -89,15 +89,16 @@ describe('frame worker (web mode)', () => {
     const frames = () => posted.filter((p) => p.msg.type === 'frame').map((p) => [p.msg.channel, new Uint8Array(p.msg.buffer)[79]]);
     ws.onmessage!({ data: frame(10, 1) });
     ws.onmessage!({ data: frame(11, 1) });
-    ws.onmessage!({ data: frame(12, 1) }); // the page has two: this one waits in the worker
-    expect(frames()).toEqual([[10, 1], [11, 1]]);
-    ws.onmessage!({ data: frame(11, 2) }); // waits too, but after 12
+    ws.onmessage!({ data: frame(12, 1) });
+    ws.onmessage!({ data: frame(13, 1) }); // the page has three: this one waits in the worker
+    expect(frames()).toEqual([[10, 1], [11, 1], [12, 1]]);
+    ws.onmessage!({ data: frame(11, 2) }); // waits too, but after 13
     self.onmessage({ data: { type: 'ack', channel: 10 } });
-    expect(frames()).toEqual([[10, 1], [11, 1], [12, 1]]); // the longest waiting, not the newest
-    self.onmessage({ data: { type: 'ack', channel: 12 } });
-    expect(frames()).toHaveLength(3); // channel 11 still has one at the page
-    self.onmessage({ data: { type: 'ack', channel: 12 } }); // a stray ack changes nothing
+    expect(frames()).toEqual([[10, 1], [11, 1], [12, 1], [13, 1]]); // the longest waiting, not the newest
+    self.onmessage({ data: { type: 'ack', channel: 13 } });
+    expect(frames()).toHaveLength(4); // channel 11 still has one at the page
+    self.onmessage({ data: { type: 'ack', channel: 13 } }); // a stray ack changes nothing
     self.onmessage({ data: { type: 'ack', channel: 11 } });
-    expect(frames()).toEqual([[10, 1], [11, 1], [12, 1], [11, 2]]);
+    expect(frames()).toEqual([[10, 1], [11, 1], [12, 1], [13, 1], [11, 2]]);
   });
 });
