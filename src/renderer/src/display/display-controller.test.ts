@@ -102,7 +102,7 @@ describe('DisplayController stamps renderer hops through the latency probe (one 
       setView() { this.views++; },
       setSize() {}, destroy() {},
     };
-    const ctl = c as unknown as { onPresentedFrames: (u: { frame: LoopFrame; uploadedAtMs: number }[], d: LoopFrame[], at: number) => void };
+    const ctl = c as unknown as { onPresentedFrames: (u: { frame: LoopFrame; uploadedAtMs: number }[], d: LoopFrame[], at: number) => void; onTakenFrames: (channels: number[]) => void };
     const present = () => {
       const at = gl.at.splice(0);
       ctl.onPresentedFrames(gl.frames.splice(0).map((frame, i) => ({ frame, uploadedAtMs: at[i] })), [], t / 1e6);
@@ -142,9 +142,13 @@ describe('DisplayController stamps renderer hops through the latency probe (one 
     // The surface replaced seq 3 by seq 4 before its upload (latest wins) and drew seq 4.
     const [f3, f4] = gl.frames.splice(0);
     gl.at.length = 0;
+    ctl.onTakenFrames([3, 3]); // right after that draw: both taken (one replaced, one drawn)
+    expect(done).toEqual([3, 3, 3, 3]);
     ctl.onPresentedFrames([{ frame: f4, uploadedAtMs: t / 1e6 }], [f3], t / 1e6);
     expect(c.store.slot(3).dropped).toBe(2); // seq 1 on the page, seq 3 in the surface
-    expect(done).toEqual([3, 3, 3, 3]); // one drawn, one replaced in the surface: both done
+    expect(done).toEqual([3, 3, 3, 3]); // the presentation acknowledges nothing more
+    ctl.onTakenFrames([3, 9]); // a re-upload or a stray notice: nothing owed, nothing acknowledged
+    expect(done).toEqual([3, 3, 3, 3]);
     c.onFrame({ channel: 6, bytes: new Uint8Array(10), receivedAtMs: 4, droppedBefore: 0 }); // not a display frame
     expect(done).toEqual([3, 3, 3, 3, 6]); // refused, and done with
     probe.flush();

@@ -128,6 +128,7 @@ export class DisplayController {
         }
       },
       onPresented: this.onPresentedFrames,
+      onTaken: this.onTakenFrames,
       onError: (m) => {
         this.lastError = m;
       },
@@ -293,9 +294,8 @@ export class DisplayController {
   private readonly onPresentedFrames = (uploaded: UploadedFrame[], dropped: LoopFrame[], atMs: number): void => {
     const offNs = this.sync ? this.sync.offsetNs() : NaN;
     for (const d of dropped) {
-      const s = this.giveBack(d);
+      this.giveBack(d);
       if (d.fresh) {
-        this.settle(s);
         this.stamps?.dropped(d.bytes);
         if (this.store.has(d.channel)) this.store.slot(d.channel).dropped++;
       }
@@ -305,7 +305,6 @@ export class DisplayController {
       const f = u.frame;
       const s = this.giveBack(f);
       if (!f.fresh) continue;
-      this.settle(s);
       this.stamps?.uploaded(f.bytes, u.uploadedAtMs * 1e6);
       this.stamps?.presented(f.bytes, atMs * 1e6);
       if (s && !Number.isNaN(offNs)) s.noteLatency(atMs + offNs / 1e6 - acquiredMs(f.bytes));
@@ -313,12 +312,19 @@ export class DisplayController {
     }
   };
 
-  /** A fresh frame came back from the surface (drawn or replaced): acknowledge it if still owed. */
-  private settle(s: ChannelSlot | null): void {
-    if (!s || s.owedToTransport <= 0) return;
-    s.owedToTransport--;
-    this.frameDone(s.channel);
-  }
+  /**
+   * Right after a draw the surface says which fresh frames it took (drawn, or replaced before
+   * upload): acknowledge each to the transport if still owed. Not waiting for the presentation
+   * notice saves the channel's next frame a refresh (~15 ms at p50 here).
+   */
+  private readonly onTakenFrames = (channels: number[]): void => {
+    for (const ch of channels) {
+      const s = this.store.has(ch) ? this.store.slot(ch) : null;
+      if (!s || s.owedToTransport <= 0) continue;
+      s.owedToTransport--;
+      this.frameDone(ch);
+    }
+  };
 
   /** A frame buffer is the page's again: if its slot's `shown` is detached, this is (or precedes) it. */
   private giveBack(f: LoopFrame): ChannelSlot | null {

@@ -30,7 +30,9 @@ function setup() {
   let t = 100;
   const out: { uploaded: UploadedFrame[]; dropped: LoopFrame[]; at: number }[] = [];
   const errors: string[] = [];
+  const taken: number[][] = [];
   const loop = new DrawLoop(gl as unknown as GlDisplay, (cb) => rafs.push(cb), () => t, {
+    taken: (channels) => taken.push(channels),
     presented: (uploaded, dropped, at) => out.push({ uploaded, dropped, at }),
     error: (m) => errors.push(m),
   });
@@ -39,7 +41,7 @@ function setup() {
     const due = rafs.splice(0);
     due.forEach((cb) => cb());
   };
-  return { gl, loop, rafs, out, errors, tick };
+  return { gl, loop, rafs, out, errors, tick, taken };
 }
 
 describe('DrawLoop (the GL worker’s draw loop)', () => {
@@ -63,16 +65,19 @@ describe('DrawLoop (the GL worker’s draw loop)', () => {
   });
 
   it('draws at most once per refresh: frames after a draw wait for the next animation frame, newest per channel; replaced ones come back as dropped', () => {
-    const { gl, loop, out, tick } = setup();
+    const { gl, loop, out, tick, taken } = setup();
     loop.setView([tile(0), tile(1, 10)]);
     loop.frame(frame(0, 1)); // drawn at once
+    expect(taken).toEqual([[0]]); // the loop is done with it right after the draw (before it is presented)
     loop.frame(frame(0, 2)); // same refresh: waits
     loop.frame(frame(0, 3)); // replaces 2 before any draw
     loop.frame(frame(1, 7));
     expect(gl.renders).toHaveLength(1);
     expect(gl.uploads).toEqual([1]);
+    expect(taken).toEqual([[0]]);
     tick(); // presents 1, then draws 3 and 7 together
     expect(gl.uploads).toEqual([1, 3, 7]);
+    expect(taken).toEqual([[0], [0, 0, 1]]); // 2 (replaced), 3 and 7 (drawn): one notice per draw
     expect(gl.renders).toHaveLength(2);
     expect(out[0].uploaded.map((u) => u.frame.bytes[0])).toEqual([1]);
     expect(out[0].dropped.map((d) => d.bytes[0])).toEqual([2]); // handed back with the first presentation after it was replaced

@@ -56,6 +56,13 @@ export interface UploadedFrame {
 }
 
 export interface LoopOutput {
+  /**
+   * Right after a draw: the channels of the fresh frames it uploaded, and of fresh frames replaced
+   * (or refused) since the last notice — the loop is done with them, though their buffers come
+   * back only with `presented`. The page acknowledges them to the transport here, a refresh before
+   * the presentation, so the channel's next frame travels while this one is composited.
+   */
+  taken(channels: number[]): void;
   /** The draw with these uploads was composited at `atMs`; `dropped` were replaced before upload. */
   presented(uploaded: UploadedFrame[], dropped: LoopFrame[], atMs: number): void;
   error(message: string): void;
@@ -70,6 +77,8 @@ export class DrawLoop {
   private viewChanged = true;
   private uploaded: UploadedFrame[] = [];
   private dropped: LoopFrame[] = [];
+  /** Channels of fresh frames the loop is done with since the last `taken` notice. */
+  private takenChannels: number[] = [];
   /** An animation frame is requested (to draw what waits, to present what was drawn, or both). */
   private tickScheduled = false;
   /** A draw happened since the last animation frame: further frames wait for the next one. */
@@ -88,7 +97,10 @@ export class DrawLoop {
   /** A new frame for its channel; an older one still waiting is returned as dropped. */
   frame(f: LoopFrame): void {
     const old = this.pending.get(f.channel);
-    if (old) this.dropped.push(old);
+    if (old) {
+      this.dropped.push(old);
+      if (old.fresh) this.takenChannels.push(old.channel);
+    }
     this.pending.set(f.channel, f);
     if (this.drewThisRefresh) this.scheduleTick();
     else this.draw();
@@ -129,12 +141,14 @@ export class DrawLoop {
       try {
         this.gl.upload(f, f.bytes);
         this.uploaded.push({ frame: f, uploadedAtMs: this.now() });
+        if (f.fresh) this.takenChannels.push(f.channel);
         this.shownRange.set(f.channel, { dtype: f.dtype, vmin: f.vmin, vmax: f.vmax });
         this.dirty.add(f.channel);
         changed = true;
       } catch (e) {
         this.out.error(e instanceof Error ? e.message : String(e));
         this.dropped.push(f);
+        if (f.fresh) this.takenChannels.push(f.channel);
       }
     }
     this.pending.clear();
@@ -144,6 +158,11 @@ export class DrawLoop {
       this.viewChanged = false;
       this.dirty.clear();
       this.drewThisRefresh = true;
+    }
+    if (this.takenChannels.length > 0) {
+      const t = this.takenChannels;
+      this.takenChannels = [];
+      this.out.taken(t);
     }
     // The next animation frame presents this draw (and returns frames that failed or were replaced).
     if (changed || this.dropped.length > 0) this.scheduleTick();

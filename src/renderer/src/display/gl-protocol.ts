@@ -32,6 +32,8 @@ export type PageToGl =
 export type GlToPage =
   | { type: 'error'; message: string }
   | { type: 'context'; lost: boolean }
+  /** Right after a draw: channels of the fresh frames it took (uploaded, replaced or refused). */
+  | { type: 'taken'; channels: number[] }
   /** Frames drawn (with upload times) and frames replaced before upload; times on the page clock, ms. */
   | { type: 'presented'; atMs: number; uploaded: { frame: WireFrame; uploadedAtMs: number }[]; dropped: WireFrame[] }
   | { type: 'read'; id: number; result: { width: number; height: number; rgba: Uint8Array } | null };

@@ -19,6 +19,8 @@ export interface SurfaceEvents {
    * frame of their channel before upload. All their buffers are the page's again.
    */
   onPresented(uploaded: UploadedFrame[], dropped: LoopFrame[], atMs: number): void;
+  /** Right after a draw: channels of the fresh frames it took (uploaded, replaced or refused). */
+  onTaken(channels: number[]): void;
   onError(message: string): void;
 }
 
@@ -71,6 +73,9 @@ export class WorkerSurface implements GlSurface {
         break;
       case 'error':
         this.ev.onError(m.message);
+        break;
+      case 'taken':
+        this.ev.onTaken(m.channels);
         break;
       case 'presented': {
         const skew = pageSkewMs();
@@ -129,6 +134,7 @@ export class PageSurface implements GlSurface {
       if (!lost) this.loop.invalidate();
     });
     this.loop = new DrawLoop(this.gl, (cb) => requestAnimationFrame(cb), () => performance.now(), {
+      taken: (c) => ev.onTaken(c),
       presented: (u, d, at) => ev.onPresented(u, d, at),
       error: (m) => ev.onError(m),
     });

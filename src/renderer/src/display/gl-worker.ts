@@ -33,6 +33,7 @@ self.onmessage = (ev: MessageEvent<PageToGl>) => {
           if (!lost) loop?.invalidate();
         });
         loop = new DrawLoop(gl, raf, () => performance.now() + toPageMs, {
+          taken: (channels) => post({ type: 'taken', channels }),
           presented: (uploaded, dropped, atMs) => {
             const transfer: Transferable[] = [];
             post({ type: 'presented', atMs, uploaded: uploaded.map((u) => ({ frame: toWire(u.frame, transfer), uploadedAtMs: u.uploadedAtMs })), dropped: dropped.map((d) => toWire(d, transfer)) }, transfer);
