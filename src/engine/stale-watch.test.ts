@@ -57,6 +57,10 @@ describe('StaleWatch (the engine judges stalls on produced frames)', () => {
     expect(seen[0].at - last).toBeGreaterThanOrEqual(100);
     expect(seen[0].at - last).toBeLessThanOrEqual(102);
     expect(seen[0].ageMs).toBeCloseTo(seen[0].at - last);
+    expect(seen[0].thresholdMs).toBeCloseTo(3 * 33.33, 0); // 3 periods of the cadence seen
+    k.to(last + 250);
+    w.frame(1, 29); // the last frame again (passed, then processed on demand): not an arrival
+    expect(seen).toHaveLength(1);
     k.to(last + 5000);
     expect(seen).toHaveLength(1); // said once
     expect(k.pending()).toBe(0); // and no timer ticking for a stale channel
@@ -133,7 +137,7 @@ describe('StaleWatch (the engine judges stalls on produced frames)', () => {
     const last = stale[stale.length - 1];
     expect(last.lastFrameMs).toBeCloseTo(lastAt);
     expect(last.ageMs).toBeLessThan(104); // 3 live periods (+1 ms timer slack), not 3 × 133 ms
-    expect(w.staleNow()).toEqual([{ channel: 2, stale: true, ageMs: 250, lastFrameMs: lastAt }]);
+    expect(w.staleNow()).toEqual([{ channel: 2, stale: true, ageMs: 250, lastFrameMs: lastAt, thresholdMs: expect.closeTo(100, 0) }]);
     w.close();
     expect(k.pending()).toBe(0);
     const n = seen.length;

@@ -22,6 +22,8 @@ export interface StaleNotice {
   ageMs: number;
   /** When the watch saw that newest frame, engine clock (CLOCK_MONOTONIC) ms. */
   lastFrameMs: number;
+  /** Stale notices: the silence judged against (STALE_PERIODS × the observed period), ms. */
+  thresholdMs?: number;
 }
 
 export interface StaleWatchTimers {
@@ -49,6 +51,8 @@ interface Watched {
   cadence: Cadence;
   stale: boolean;
   lastSeq: number;
+  /** While stale: the silence it was judged against, ms. */
+  thresholdMs: number;
 }
 
 export class StaleWatch {
@@ -70,9 +74,12 @@ export class StaleWatch {
     const now = this.timers.now();
     let w = this.chans.get(channel);
     if (!w) {
-      w = { cadence: new Cadence(), stale: false, lastSeq: -1 };
+      w = { cadence: new Cadence(), stale: false, lastSeq: -1, thresholdMs: 0 };
       this.chans.set(channel, w);
     }
+    // The same frame again (display on demand: read and passed, then processed when a pull met no
+    // newer frame) is not an arrival: during a stall it must not make the channel look live.
+    if (seq === w.lastSeq) return;
     // Frame numbers restart with each source (a replay opened or closed): the old source's
     // cadence says nothing about the new one.
     if (seq < w.lastSeq) w.cadence.reset();
@@ -92,7 +99,7 @@ export class StaleWatch {
   staleNow(): StaleNotice[] {
     const now = this.timers.now();
     const out: StaleNotice[] = [];
-    for (const [channel, w] of this.chans) if (w.stale) out.push({ channel, stale: true, ageMs: now - w.cadence.lastMs, lastFrameMs: w.cadence.lastMs });
+    for (const [channel, w] of this.chans) if (w.stale) out.push({ channel, stale: true, ageMs: now - w.cadence.lastMs, lastFrameMs: w.cadence.lastMs, thresholdMs: w.thresholdMs });
     return out;
   }
 
@@ -137,7 +144,8 @@ export class StaleWatch {
       const due = w.cadence.staleAtMs(this.nominalMs(channel));
       if (due <= now) {
         w.stale = true;
-        this.notify({ channel, stale: true, ageMs: now - w.cadence.lastMs, lastFrameMs: w.cadence.lastMs });
+        w.thresholdMs = due - w.cadence.lastMs;
+        this.notify({ channel, stale: true, ageMs: now - w.cadence.lastMs, lastFrameMs: w.cadence.lastMs, thresholdMs: w.thresholdMs });
       } else if (due < next) next = due;
     }
     if (next < Infinity) this.arm(next, now);

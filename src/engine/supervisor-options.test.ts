@@ -21,6 +21,7 @@ describe('resolveSupervisorOptions', () => {
     expect(() => resolveSupervisorOptions({ ...base, heartbeatMs: 0 })).toThrow(/heartbeatMs/);
     expect(() => resolveSupervisorOptions({ ...base, healthIntervalMs: Number.NaN })).toThrow(/healthIntervalMs/);
     expect(() => resolveSupervisorOptions({ ...base, hangTimeoutMs: -1 })).toThrow(/hangTimeoutMs/);
+    expect(() => resolveSupervisorOptions({ ...base, heartbeatMs: 2 ** 31 })).toThrow(/heartbeatMs/);
     expect(() => resolveSupervisorOptions({ ...base, spares: 1.5 })).toThrow(/spares/);
   });
 });

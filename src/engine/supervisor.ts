@@ -84,7 +84,8 @@ export function resolveSupervisorOptions(opts: SupervisorOptions): ResolvedOptio
   };
   for (const k of Object.keys(SUPERVISOR_DEFAULTS) as (keyof typeof SUPERVISOR_DEFAULTS)[]) {
     const v = o[k];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new RangeError(`supervisor option ${k}: expected a positive number of ms, got ${String(v)}`);
+    // Node runs a timer whose delay is not in 1..2^31-1 ms after 1 ms: the same spin as undefined.
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 2147483647) throw new RangeError(`supervisor option ${k}: expected a positive number of ms up to 2147483647, got ${String(v)}`);
   }
   if (!Number.isInteger(o.spares) || o.spares < 0) throw new RangeError(`supervisor option spares: expected a whole number ≥ 0, got ${String(o.spares)}`);
   if (!Number.isFinite(o.fps) || o.fps <= 0) throw new RangeError(`supervisor option fps: expected a positive number, got ${String(o.fps)}`);

@@ -197,11 +197,13 @@ export interface BridgeEvents {
    * stretch. Web mode: pushed by the server; Electron: posted by the channel's worker on its frame
    * port (`PortStaleMessage`) and emitted by the renderer's bridge as this event.
    * `stale: true` once no frame was produced for `STALE_PERIODS` periods (`ageMs`: how old the
-   * newest frame was when that was decided; `lastFrameMs`: when the engine saw it, engine clock),
+   * newest frame was when that was decided; `lastFrameMs`: when the engine saw it, engine clock;
+   * `thresholdMs`: the silence it judged against, `STALE_PERIODS` × the cadence it observed — so
+   * `ageMs − thresholdMs` is how late its timer ran),
    * `stale: false` when the next frame is produced. A client that connects while a channel is
    * stale gets its `stale: true` right after `hello`.
    */
-  stale: { channel: number; stale: boolean; ageMs: number; lastFrameMs: number };
+  stale: { channel: number; stale: boolean; ageMs: number; lastFrameMs: number; thresholdMs?: number };
   /** Transport status as seen by the client (web mode: WebSocket open/closed). Local, not pushed. */
   connection: { connected: boolean; reason?: string };
 }
@@ -341,7 +343,7 @@ export const FRAME_WINDOW = 1;
  * waiting in the pipe only ages; one waiting on the server is replaced by its channel's newer
  * frame. So the server keeps the pipe short and sends the channel that has waited longest first.
  */
-export const CLIENT_FRAME_WINDOW = 3;
+export const CLIENT_FRAME_WINDOW = 4;
 
 /**
  * Display frames the web client's frame worker may have handed to the page and not had
@@ -365,7 +367,7 @@ export const PULL_RESERVE_MS = 150;
  * Display on demand: a pull not answered within this time is taken as lost (e.g. the worker restarted)
  * and the channel may be asked again. Until then a channel is not asked twice.
  */
-export const PULL_RETRY_MS = 1000;
+export const PULL_RETRY_MS = 500;
 
 /** A channel's place in a frame queue: the time (ms) since which a frame of it has been waiting. */
 export interface WaitingPlace {

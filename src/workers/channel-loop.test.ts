@@ -109,9 +109,7 @@ describe('ChannelLoop', () => {
     expect(loop.stats.skipped).toBe(3);
     loop.pull();
     loop.pull(); // coalesced: one frame per outstanding request
-    await new Promise((r) => setTimeout(r, 20));
-    expect(sink.frames).toHaveLength(0); // a pull processes the NEXT frame, not one already passed
-    ring.publish(new Uint16Array(L * S).fill(65535));
+    ring.publish(new Uint16Array(L * S).fill(65535)); // the next frame is the one processed
     await until(() => sink.frames.length === 1);
     expect(readFrameHeader(sink.frames[0]).seq).toBe(4);
     expect(sink.frames[0][DISPLAY_PIXELS_OFFSET]).toBe(255);
@@ -119,13 +117,38 @@ describe('ChannelLoop', () => {
     expect(new DataView(sink.frames[0].buffer, DISPLAY_HEADER_OFFSET, 32).getUint32(DH.skipped, true)).toBe(3);
     ring.publish(new Uint16Array(L * S));
     await until(() => passed.length === 4);
+    await new Promise((r) => setTimeout(r, 80)); // past the wait's timeout: nothing asked, nothing done
     expect(sink.frames).toHaveLength(1);
+    // A pull that meets no newer frame within the wait (source paused) gets the frame already
+    // passed: the display shows where the source is. It stops being a skip; nothing is out of order.
+    loop.pull();
+    await until(() => sink.frames.length === 2);
+    expect(readFrameHeader(sink.frames[1]).seq).toBe(5);
+    expect(new DataView(sink.frames[1].buffer, DISPLAY_HEADER_OFFSET, 32).getUint32(DH.skipped, true)).toBe(0);
+    expect([loop.stats.framesIn, loop.stats.skipped, loop.stats.outOfOrder]).toEqual([2, 3, 0]);
     // Pacing off: every frame is processed again.
     loop.setPaced(false);
     ring.publish(new Uint16Array(L * S));
-    await until(() => sink.frames.length === 2);
+    await until(() => sink.frames.length === 3);
     const st = loop.stats;
-    expect([st.framesIn, st.skipped, st.gaps, st.outOfOrder]).toEqual([2, 4, 0, 0]);
+    expect([st.framesIn, st.skipped, st.gaps, st.outOfOrder]).toEqual([3, 3, 0, 0]);
+    expect(st.framesIn + st.skipped + st.gaps).toBe(st.lastPickedSeq - st.firstSeq + 1);
+  });
+
+  it('paced: pacing switched off during a pause processes the passed frame once, not out of order', async () => {
+    const { ring, sink, loop } = setup();
+    loop.setPaced(true);
+    loop.start();
+    ring.publish(new Uint16Array(L * S));
+    await until(() => loop.stats.skipped === 1);
+    ring.publish(new Uint16Array(L * S));
+    await until(() => loop.stats.skipped === 2);
+    loop.setPaced(false); // the last client left while the source is paused
+    await until(() => sink.frames.length === 1);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(sink.frames).toHaveLength(1);
+    const st = loop.stats;
+    expect([st.framesIn, st.skipped, st.outOfOrder]).toEqual([1, 1, 0]);
     expect(st.framesIn + st.skipped + st.gaps).toBe(st.lastPickedSeq - st.firstSeq + 1);
   });
 

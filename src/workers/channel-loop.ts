@@ -111,6 +111,8 @@ export class ChannelLoop {
   private readonly onIdleWakeBound: (status: ReadStatus) => void;
 
   private lastSeq = 0;
+  /** The frame `lastSeq` was passed, not processed (paced mode): a later read of it is not out of order. */
+  private lastWasPassed = false;
   private skippedSinceEmit = 0;
   private gapSinceEmit = 0;
   readonly cascadeMs = new RollingWindow(512);
@@ -278,9 +280,10 @@ export class ChannelLoop {
   private arm(): void {
     if (!this.running || this.waiting) return;
     this.waiting = true;
-    if (this.paced && !this.wanted) {
-      // Nobody asked for a frame: wait without copying (1.2 MB per frame saved); the frame is read
-      // only if a pull came meanwhile.
+    if (this.paced) {
+      // Wait without copying (1.2 MB per frame saved); the frame is read only if a pull is there.
+      // (Always this path while paced: the consumer's own read position stays at the last frame
+      // processed, so a `waitRead` would return a frame already passed at once.)
       this.consumer.wait(this.lastSeq, this.opts.waitTimeoutMs, this.onIdleWakeBound);
       return;
     }
@@ -289,7 +292,11 @@ export class ChannelLoop {
     this.consumer.waitRead(this.header, this.payload, this.info, this.opts.waitTimeoutMs, this.onWakeBound);
   }
 
-  /** Paced and idle: a frame newer than the last one seen was published (or timeout / end). */
+  /**
+   * Paced: a frame newer than the last one seen was published, or the wait timed out, or ended.
+   * A pull that meets no newer frame within the wait (source paused or stalled, a replay stopped at
+   * a frame) gets the newest frame already passed, so the display shows the frame the source is on.
+   */
   private onIdleWake(status: ReadStatus): void {
     this.waiting = false;
     if (!this.running) return;
@@ -309,6 +316,14 @@ export class ChannelLoop {
       }
       this.arm();
     } else if (status === ReadStatus.Timeout) {
+      if ((this.wanted || !this.paced) && this.lastWasPassed && this.consumer.readLatest(this.header, this.payload, this.info) === ReadStatus.Frame) {
+        this.wanted = false;
+        try {
+          this.processFrame();
+        } catch (err) {
+          this.onFrameError(err);
+        }
+      }
       this.arm();
     } else {
       this.armLater(20);
@@ -343,9 +358,18 @@ export class ChannelLoop {
     }
   }
 
-  /** Sequence bookkeeping of a frame read from the ring (processed or not). */
-  private account(seq: number, flags: number): void {
+  /** Sequence bookkeeping of a frame read from the ring (`processed`, or passed). */
+  private account(seq: number, flags: number, processed: boolean): void {
     const s = this.stats;
+    if (processed && this.lastWasPassed && seq === this.lastSeq) {
+      // The frame passed last is processed after all (a pull met no newer frame, or pacing ended):
+      // it is no longer a skip, and not a new sequence number.
+      s.skipped--;
+      if (this.skippedSinceEmit > 0) this.skippedSinceEmit--;
+      this.lastWasPassed = false;
+      return;
+    }
+    this.lastWasPassed = !processed;
     if (this.lastSeq > 0) {
       if (seq <= this.lastSeq) s.outOfOrder++;
       else {
@@ -377,7 +401,7 @@ export class ChannelLoop {
    */
   private passFrame(seq: number): void {
     // Not read, so its flags are unknown: numbers missing before it count as skips, not source gaps.
-    this.account(seq, 0);
+    this.account(seq, 0, false);
     this.stats.latestSeq = seq;
     this.stats.skipped++;
     this.skippedSinceEmit++;
@@ -394,7 +418,7 @@ export class ChannelLoop {
     const tRingWrite = hv.getUint32(FH.tRingWriteNs + 4, true) * TWO32 + hv.getUint32(FH.tRingWriteNs, true);
     const tPicked = info[ReadInfo.tCopiedNs] || this.native.monotonicNs();
     const s = this.stats;
-    this.account(seq, flags);
+    this.account(seq, flags, true);
     s.framesIn++;
 
     for (let i = 0; i < cfg.aux.length; i++) {

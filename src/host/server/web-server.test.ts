@@ -253,12 +253,14 @@ describe('display on demand (a host that makes frames when asked)', () => {
   class DemandHost extends FakeHost {
     paced: boolean[] = [];
     pulls: number[] = [];
+    pullTimes: number[] = [];
     readonly demand = {
       setPaced: (on: boolean) => this.paced.push(on),
-      pull: (ch: number) => (this.pulls.push(ch), ch !== 9),
+      pull: (ch: number) => (this.pulls.push(ch), this.pullTimes.push(performance.now()), ch !== 9),
       channels: () => this.chans,
     };
-    chans = [0, 1, 2, 3, 4];
+    /** Two channels more than the window has places. */
+    chans = [...Array(CLIENT_FRAME_WINDOW + 2).keys()];
   }
   let dh: DemandHost;
   let dsrv: WebServer;
@@ -274,22 +276,24 @@ describe('display on demand (a host that makes frames when asked)', () => {
   it('asks for the frames the window has room for, sends each the moment it comes, asks for the next at each acknowledgement', async () => {
     const bins: Buffer[] = [];
     const ws = await openWs(dsrv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], bins, false);
-    await vi.waitFor(() => expect(dh.pulls).toHaveLength(CLIENT_FRAME_WINDOW), { timeout: 2000, interval: 5 });
+    const W = CLIENT_FRAME_WINDOW;
+    const first = [...Array(W).keys()];
+    await vi.waitFor(() => expect(dh.pulls).toHaveLength(W), { timeout: 2000, interval: 5 });
     expect(dh.paced).toEqual([true]); // a client that takes frames: the engine paces its cascades
-    expect(dh.pulls).toEqual([0, 1, 2]); // the window's room, in turn
+    expect(dh.pulls).toEqual(first); // the window's room, in turn
     const client = [...dsrv.clients][0];
     dh.emitFrame(1, 7, 71);
     await vi.waitFor(() => expect(bins).toHaveLength(1), { timeout: 2000, interval: 5 });
     expect(bins[0].readUInt32LE(FH.channel)).toBe(1);
-    dh.emitFrame(4, 1, 41); // nobody asked: it waits (1 in flight + 2 places kept = the window)
+    dh.emitFrame(W + 1, 1, 41); // nobody asked: it waits (1 in flight + W-1 places kept = the window)
     await new Promise((r) => setTimeout(r, 30));
     expect(bins).toHaveLength(1);
-    expect(dh.pulls).toEqual([0, 1, 2]);
-    ws.send(ackOf(1)); // room again: channel 3 (never asked) has waited longest of all
-    await vi.waitFor(() => expect(dh.pulls).toEqual([0, 1, 2, 3]), { timeout: 2000, interval: 5 });
-    dh.emitFrame(3, 1, 31);
-    await vi.waitFor(() => expect(bins.map((b) => b.readUInt32LE(FH.channel))).toEqual([1, 3]), { timeout: 2000, interval: 5 });
-    expect(client.pulledTotal).toBe(4);
+    expect(dh.pulls).toEqual(first);
+    ws.send(ackOf(1)); // room again: channel W (never asked) has waited longest of all
+    await vi.waitFor(() => expect(dh.pulls).toEqual([...first, W]), { timeout: 2000, interval: 5 });
+    dh.emitFrame(W, 1, 31);
+    await vi.waitFor(() => expect(bins.map((b) => b.readUInt32LE(FH.channel))).toEqual([1, W]), { timeout: 2000, interval: 5 });
+    expect(client.pulledTotal).toBe(W + 1);
     ws.close();
     await vi.waitFor(() => expect(dh.paced).toEqual([true, false]), { timeout: 2000, interval: 5 }); // no client left
     expect(dh.outstanding).toBe(0);
@@ -298,23 +302,25 @@ describe('display on demand (a host that makes frames when asked)', () => {
   it('gives up a place kept for a frame that does not come after PULL_RESERVE_MS, and does not ask that channel again before PULL_RETRY_MS', async () => {
     const bins: Buffer[] = [];
     const ws = await openWs(dsrv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], bins, false);
-    await vi.waitFor(() => expect(dh.pulls).toEqual([0, 1, 2]), { timeout: 2000, interval: 5 });
-    const t0 = performance.now();
-    // Nothing comes: the three places lapse and the other two channels are asked.
-    await vi.waitFor(() => expect(dh.pulls).toEqual([0, 1, 2, 3, 4]), { timeout: 2000, interval: 5 });
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(PULL_RESERVE_MS - 5);
+    const W = CLIENT_FRAME_WINDOW;
+    await vi.waitFor(() => expect(dh.pulls).toEqual([...Array(W).keys()]), { timeout: 2000, interval: 5 });
+    const t0 = dh.pullTimes[W - 1];
+    // Nothing comes: the places lapse and the other two channels are asked.
+    await vi.waitFor(() => expect(dh.pulls).toEqual([...Array(W + 2).keys()]), { timeout: 2000, interval: 5 });
+    expect(dh.pullTimes[W] - t0).toBeGreaterThanOrEqual(PULL_RESERVE_MS);
     await new Promise((r) => setTimeout(r, PULL_RESERVE_MS + 50));
-    expect(dh.pulls).toHaveLength(5); // all asked, none answered: no channel is asked twice yet
+    expect(dh.pulls).toHaveLength(W + 2); // all asked, none answered: no channel is asked twice yet
     // A late frame of an unanswered ask still goes out (there is room: every place has lapsed).
     dh.emitFrame(0, 1, 1);
     await vi.waitFor(() => expect(bins).toHaveLength(1), { timeout: 2000, interval: 5 });
     // Channel 0 answered, so it may be asked again (its frame is still on its way: asked ahead);
     // the unanswered ones only after PULL_RETRY_MS.
-    const others = () => dh.pulls.slice(5).filter((c) => c !== 0);
+    const others = () => dh.pulls.slice(W + 2).filter((c) => c !== 0);
     await new Promise((r) => setTimeout(r, 100));
     expect(others()).toEqual([]);
     await vi.waitFor(() => expect(others().length).toBeGreaterThan(0), { timeout: PULL_RETRY_MS + 1000, interval: 10 });
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(PULL_RETRY_MS - 5);
+    const firstRetry = dh.pullTimes[dh.pulls.findIndex((c, i) => i >= W + 2 && c !== 0)];
+    expect(firstRetry - dh.pullTimes[0]).toBeGreaterThanOrEqual(PULL_RETRY_MS);
     ws.close();
   }, 10_000);
 
@@ -335,6 +341,22 @@ describe('display on demand (a host that makes frames when asked)', () => {
     await vi.waitFor(() => expect(dh.pulls).toEqual([0, 0, 0]), { timeout: 2000, interval: 5 });
     ws.close();
   });
+
+  it('gives up acknowledgements that never come after ACK_TIMEOUT_MS and asks again (nothing comes unasked)', async () => {
+    const bins: Buffer[] = [];
+    const ws = await openWs(dsrv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], bins, false);
+    const first = [...Array(CLIENT_FRAME_WINDOW).keys()];
+    await vi.waitFor(() => expect(dh.pulls).toEqual(first), { timeout: 2000, interval: 5 });
+    const client = [...dsrv.clients][0];
+    for (const ch of first) dh.emitFrame(ch, 1, ch);
+    await vi.waitFor(() => expect(bins).toHaveLength(first.length), { timeout: 2000, interval: 5 });
+    // The window is full of frames whose acknowledgements are lost.
+    await new Promise((r) => setTimeout(r, ACK_TIMEOUT_MS - 300));
+    expect(dh.pulls).toEqual(first);
+    await vi.waitFor(() => expect(dh.pulls.length).toBeGreaterThan(first.length), { timeout: 2000, interval: 20 });
+    expect(client.ackTimeouts).toBeGreaterThan(0);
+    ws.close();
+  }, 10_000);
 
   it('stops pacing while its only client takes no frames', async () => {
     const ws = await openWs(dsrv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], [], false);

@@ -227,7 +227,9 @@ export class WsClient {
     }
     // Frames still waiting behind acknowledgements: make sure a receiver that stopped acknowledging
     // cannot hold them (and their engine buffers) for good, even if no other frame or ack comes.
-    if (this.waiting > 0 && this.inFlight > 0 && !this.expiryTimer) {
+    // With display on demand nothing is offered unasked, so a lost acknowledgement would hold its
+    // channel (and a window place) for good: the timer runs whenever frames are on their way.
+    if ((this.waiting > 0 || this.demand !== null) && this.inFlight > 0 && !this.expiryTimer) {
       this.expiryTimer = setTimeout(this.expireOverdue, ACK_TIMEOUT_MS + 1);
       this.expiryTimer.unref?.();
     }

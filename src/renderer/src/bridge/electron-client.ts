@@ -62,7 +62,8 @@ export class ElectronBridge implements SpeculaBridge {
   };
 
   frameDone(channel: number): void {
-    // A port replaced meanwhile (worker restarted) is closed: the new worker starts with an empty window.
+    // After a worker restart this may answer a frame of the old port on the new one: the new worker
+    // then sends its next frame one answer early, once; its window is still bounded.
     this.ports.get(channel)?.postMessage(channel);
   }
 

@@ -80,25 +80,24 @@ describe('frame worker (web mode)', () => {
   });
 
   it('hands the page at most PAGE_FRAME_WINDOW frames of all channels at once; the channel that waited longest goes next', async () => {
-    const { PAGE_FRAME_WINDOW } = await import('../../../shared/bridge');
-    expect(PAGE_FRAME_WINDOW).toBe(3);
+    const { PAGE_FRAME_WINDOW, CLIENT_FRAME_WINDOW } = await import('../../../shared/bridge');
+    expect(PAGE_FRAME_WINDOW).toBe(CLIENT_FRAME_WINDOW); // the server's window spans the way to the screen
     self.onmessage({ data: { type: 'connect', url: 'ws://x/ws?token=t' } });
     const ws = FakeSocket.last;
     ws.onopen!();
     posted.length = 0;
     const frames = () => posted.filter((p) => p.msg.type === 'frame').map((p) => [p.msg.channel, new Uint8Array(p.msg.buffer)[79]]);
-    ws.onmessage!({ data: frame(10, 1) });
-    ws.onmessage!({ data: frame(11, 1) });
-    ws.onmessage!({ data: frame(12, 1) });
-    ws.onmessage!({ data: frame(13, 1) }); // the page has three: this one waits in the worker
-    expect(frames()).toEqual([[10, 1], [11, 1], [12, 1]]);
-    ws.onmessage!({ data: frame(11, 2) }); // waits too, but after 13
+    const W = PAGE_FRAME_WINDOW;
+    const atPage = [...Array(W).keys()].map((i) => [10 + i, 1]);
+    for (let i = 0; i <= W; i++) ws.onmessage!({ data: frame(10 + i, 1) }); // the last one waits in the worker
+    expect(frames()).toEqual(atPage);
+    ws.onmessage!({ data: frame(11, 2) }); // waits too, but after channel 10+W
     self.onmessage({ data: { type: 'ack', channel: 10 } });
-    expect(frames()).toEqual([[10, 1], [11, 1], [12, 1], [13, 1]]); // the longest waiting, not the newest
-    self.onmessage({ data: { type: 'ack', channel: 13 } });
-    expect(frames()).toHaveLength(4); // channel 11 still has one at the page
-    self.onmessage({ data: { type: 'ack', channel: 13 } }); // a stray ack changes nothing
+    expect(frames()).toEqual([...atPage, [10 + W, 1]]); // the longest waiting, not the newest
+    self.onmessage({ data: { type: 'ack', channel: 10 + W } });
+    expect(frames()).toHaveLength(W + 1); // channel 11 still has one at the page
+    self.onmessage({ data: { type: 'ack', channel: 10 + W } }); // a stray ack changes nothing
     self.onmessage({ data: { type: 'ack', channel: 11 } });
-    expect(frames()).toEqual([[10, 1], [11, 1], [12, 1], [13, 1], [11, 2]]);
+    expect(frames()).toEqual([...atPage, [10 + W, 1], [11, 2]]);
   });
 });

@@ -44,7 +44,12 @@ export class WebBridge implements SpeculaBridge {
 
   private onWorker(m: FrameWorkerToPage): void {
     if (m.type === 'frame') {
-      // Acknowledged when the renderer is done with it (`frameDone`), not on arrival.
+      // Acknowledged when the renderer is done with it (`frameDone`), not on arrival; with nobody
+      // to take it, at once (the server would otherwise hold the channel until its ack timeout).
+      if (!this.frameListener) {
+        this.frameDone(m.channel);
+        return;
+      }
       this.frameListener?.({ channel: m.channel, bytes: new Uint8Array(m.buffer), receivedAtMs: performance.now(), droppedBefore: m.dropped });
     } else if (m.type === 'status') {
       this.events.emit('connection', { connected: m.connected, reason: m.reason });

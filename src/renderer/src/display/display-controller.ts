@@ -443,7 +443,7 @@ export class DisplayController {
   readonly onEngineStale = (n: BridgeEvents['stale']): void => {
     if (!this.store.has(n.channel)) return; // no frame yet: the tile says "waiting" anyway
     const now = performance.now();
-    this.store.slot(n.channel).engineStale = n.stale ? { atMs: now, ageMs: n.ageMs, lastFrameMs: n.lastFrameMs } : null;
+    this.store.slot(n.channel).engineStale = n.stale ? { atMs: now, ageMs: n.ageMs, lastFrameMs: n.lastFrameMs, thresholdMs: n.thresholdMs ?? NaN } : null;
     this.onWatchdog();
     this.armWatchdog(this.nextDeadline(performance.now()));
   };

@@ -32,7 +32,7 @@ function setup() {
   const errors: string[] = [];
   const taken: number[][] = [];
   const loop = new DrawLoop(gl as unknown as GlDisplay, (cb) => rafs.push(cb), () => t, {
-    taken: (channels) => taken.push(channels),
+    taken: (channels) => taken.push([...channels]), // copied: the loop reuses the array
     presented: (uploaded, dropped, at) => out.push({ uploaded, dropped, at }),
     error: (m) => errors.push(m),
   });

@@ -60,7 +60,8 @@ export interface LoopOutput {
    * Right after a draw: the channels of the fresh frames it uploaded, and of fresh frames replaced
    * (or refused) since the last notice — the loop is done with them, though their buffers come
    * back only with `presented`. The page acknowledges them to the transport here, a refresh before
-   * the presentation, so the channel's next frame travels while this one is composited.
+   * the presentation, so the channel's next frame travels while this one is composited. The array
+   * is reused: valid during the call only.
    */
   taken(channels: number[]): void;
   /** The draw with these uploads was composited at `atMs`; `dropped` were replaced before upload. */
@@ -77,8 +78,8 @@ export class DrawLoop {
   private viewChanged = true;
   private uploaded: UploadedFrame[] = [];
   private dropped: LoopFrame[] = [];
-  /** Channels of fresh frames the loop is done with since the last `taken` notice. */
-  private takenChannels: number[] = [];
+  /** Channels of fresh frames the loop is done with since the last `taken` notice (reused). */
+  private readonly takenChannels: number[] = [];
   /** An animation frame is requested (to draw what waits, to present what was drawn, or both). */
   private tickScheduled = false;
   /** A draw happened since the last animation frame: further frames wait for the next one. */
@@ -160,9 +161,8 @@ export class DrawLoop {
       this.drewThisRefresh = true;
     }
     if (this.takenChannels.length > 0) {
-      const t = this.takenChannels;
-      this.takenChannels = [];
-      this.out.taken(t);
+      this.out.taken(this.takenChannels);
+      this.takenChannels.length = 0;
     }
     // The next animation frame presents this draw (and returns frames that failed or were replaced).
     if (changed || this.dropped.length > 0) this.scheduleTick();

@@ -48,7 +48,7 @@ export class ChannelSlot {
    * page time the notice came, the age the engine had measured then, and when the engine saw the
    * last frame (engine clock ms); null while it produces.
    */
-  engineStale: { atMs: number; ageMs: number; lastFrameMs: number } | null = null;
+  engineStale: { atMs: number; ageMs: number; lastFrameMs: number; thresholdMs: number } | null = null;
 
   constructor(readonly channel: number) {}
 
