@@ -565,10 +565,6 @@ export class Supervisor {
     for (const slot of this.slots.values()) slot.proc?.send({ type: 'pace', on });
   }
 
-  get isPaced(): boolean {
-    return this.paced;
-  }
-
   /** Paced: ask `channel`'s worker for a display frame (its next source frame). False if it has no process. */
   pull(channel: number): boolean {
     const proc = this.slots.get(channel)?.proc;

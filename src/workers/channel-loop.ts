@@ -256,10 +256,6 @@ export class ChannelLoop {
     this.wanted = true;
   }
 
-  get isPaced(): boolean {
-    return this.paced;
-  }
-
   stop(): void {
     this.running = false;
     if (this.rearmTimer) clearTimeout(this.rearmTimer);
@@ -305,28 +301,28 @@ export class ChannelLoop {
         // A pull came while we waited (or pacing ended): this new frame is the one to show (read
         // here, on the JS thread).
         this.stats.latestSeq = this.info[ReadInfo.latestSeq] || this.stats.latestSeq;
-        this.wanted = false;
-        try {
-          this.processFrame();
-        } catch (err) {
-          this.onFrameError(err);
-        }
+        this.processWanted();
       } else {
         this.passFrame(this.consumer.latestSeq());
       }
       this.arm();
     } else if (status === ReadStatus.Timeout) {
       if ((this.wanted || !this.paced) && this.lastWasPassed && this.consumer.readLatest(this.header, this.payload, this.info) === ReadStatus.Frame) {
-        this.wanted = false;
-        try {
-          this.processFrame();
-        } catch (err) {
-          this.onFrameError(err);
-        }
+        this.processWanted();
       }
       this.arm();
     } else {
       this.armLater(20);
+    }
+  }
+
+  /** Run the frame now in the buffers through the cascade; it answers any pull. A failing frame is reported, the loop goes on. */
+  private processWanted(): void {
+    this.wanted = false;
+    try {
+      this.processFrame();
+    } catch (err) {
+      this.onFrameError(err);
     }
   }
 
@@ -343,12 +339,7 @@ export class ChannelLoop {
     if (!this.running) return;
     this.stats.latestSeq = this.info[ReadInfo.latestSeq] || this.stats.latestSeq;
     if (status === ReadStatus.Frame) {
-      this.wanted = false;
-      try {
-        this.processFrame();
-      } catch (err) {
-        this.onFrameError(err);
-      }
+      this.processWanted();
       this.arm();
     } else if (status === ReadStatus.Timeout) {
       this.arm();
