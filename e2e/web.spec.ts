@@ -4,7 +4,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import WebSocket from 'ws';
-import { checkContextLoss, checkFocusAndColormap, checkKilledWorker, checkLoadsAndUpdates, checkStall, shot, type Call } from './support/checks';
+import { checkContextLoss, checkDisplaysAgree, checkFocusAndColormap, checkKilledWorker, checkLoadsAndUpdates, checkStall, shot, type Call } from './support/checks';
 import { received, tilePixels, waitForFrames } from './support/page-helpers';
 import { startServe, type Served } from './support/serve';
 
@@ -51,8 +51,23 @@ test('focus view and colormaps change the picture; freeze is marked FROZEN', asy
   await checkFocusAndColormap(page, 'web');
 });
 
-test('WebGL context loss is shown and recovered', async () => {
-  await checkContextLoss(page, 'web');
+test('the display is chosen for the machine: Canvas 2D where WebGL runs on the CPU, said in the status bar', async () => {
+  const d = (await page.evaluate(() => (window as any).__specula.ui.getState().display)) as { kind: string; renderer: string | null; reason: string };
+  expect(d.kind).toBe(d.renderer === null || /swiftshader|llvmpipe/i.test(d.renderer) ? 'canvas2d' : 'webgl');
+  await expect(page.getByTestId('status-display')).toHaveText(d.kind === 'webgl' ? 'display WebGL' : 'display Canvas 2D');
+  await expect(page.getByTestId('status-display')).toHaveAttribute('title', d.reason);
+});
+
+test('WebGL context loss is shown and recovered', async ({ browser }) => {
+  // On WebGL whatever the machine would choose (only WebGL can lose its context on purpose).
+  const gl = await browser.newPage();
+  try {
+    await gl.goto(`${served.url}&display=webgl`);
+    await expect(gl.getByTestId('status-display')).toHaveText('display WebGL', { timeout: 20_000 });
+    await checkContextLoss(gl, 'web');
+  } finally {
+    await gl.close();
+  }
 });
 
 test('cascade panel shows stages and the engine error for a bad parameter', async () => {
@@ -114,6 +129,7 @@ test('replay panel: the sample recording replaces the live channels, tiles updat
   await expect(page.getByTestId('tile-0')).toContainText('REPLAY PAUSED — not live', { timeout: 5_000 });
   await expect(page.getByTestId('tile-0')).not.toContainText('NO SIGNAL');
   await shot(page, 'web-replay-sample');
+  await checkDisplaysAgree(() => page.context().browser()!.newPage(), served.url, () => call('replay.control', { op: 'step', frames: 1 }), 0);
   await page.getByRole('button', { name: '✕ live' }).click();
   await expect(page.getByTestId('timeline')).toBeHidden({ timeout: 20_000 });
   await expect(page.locator('[data-testid^="tile-"]')).toHaveCount(4, { timeout: 20_000 });

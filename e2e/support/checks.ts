@@ -6,7 +6,7 @@
 import { expect, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Hop, TIMING_OFFSET } from '../../src/shared/display-frame';
+import { DISPLAY_PIXELS_OFFSET, Hop, TIMING_OFFSET } from '../../src/shared/display-frame';
 import { FH } from '../../src/shared/frame-header';
 import { received, tilePixels, waitForFrames } from './page-helpers';
 import { ROOT } from './serve';
@@ -327,4 +327,88 @@ export async function checkContextLoss(page: Page, prefix: string): Promise<void
   const a = await tilePixels(page, 0);
   expect(a.r + a.g + a.b, 'restored image is not black').toBeGreaterThan(3);
   await expect.poll(async () => (await tilePixels(page, 0)).hash, { message: 'drawing resumed after restore', timeout: 10_000 }).not.toBe(a.hash);
+}
+
+/** A hash of the pixels of the frame a page last drew on a channel, or null while one is pending. */
+function shownFrameHash(page: Page, ch: number): Promise<number | null> {
+  return page.evaluate(([c, off]) => {
+    const st = (window as any).__specula.controller.store;
+    if (!st.has(c)) return null;
+    const s = st.slot(c);
+    if (s.pending || !s.shown || s.shown.byteLength <= off) return null;
+    let h = 0;
+    for (let i = off; i < s.shown.byteLength; i++) h = (h * 31 + s.shown[i]) >>> 0;
+    return h;
+  }, [ch, DISPLAY_PIXELS_OFFSET] as const);
+}
+
+/**
+ * The two displays draw the same picture: two pages of the same size, one on WebGL and one on
+ * Canvas 2D, show the same (replay) frame with the same colormap, and their tiles are read back
+ * and compared pixel by pixel. `step` makes the engine publish the next frame.
+ */
+export async function checkDisplaysAgree(newPage: () => Promise<Page>, url: string, step: () => Promise<unknown>, ch: number): Promise<void> {
+  const kinds = ['webgl', 'canvas2d'] as const;
+  const pages: Page[] = [];
+  try {
+    for (const k of kinds) {
+      const p = await newPage();
+      pages.push(p);
+      await p.setViewportSize({ width: 1000, height: 640 });
+      await p.goto(`${url}&display=${k}`);
+      await expect(p.getByTestId('status-display')).toHaveText(k === 'webgl' ? 'display WebGL' : 'display Canvas 2D', { timeout: 20_000 });
+      await p.evaluate(() => (window as any).__specula.ui.getState().set({ colormap: 'viridis' }));
+    }
+    // Both pages must have drawn the same frame: step until they have.
+    let same = false;
+    for (let attempt = 0; attempt < 6 && !same; attempt++) {
+      const before = await Promise.all(pages.map((p) => received(p)));
+      await step();
+      await Promise.all(pages.map((p, i) => waitForFrames(p, [ch], (before[i][ch] ?? 0) + 1)));
+      let hashes: (number | null)[] = [];
+      await expect.poll(async () => (hashes = await Promise.all(pages.map((p) => shownFrameHash(p, ch)))).every((h) => h !== null), { timeout: 10_000 }).toBe(true);
+      same = hashes[0] === hashes[1];
+    }
+    expect(same, 'both pages drew the same frame').toBe(true);
+    const [a, b] = await Promise.all(pages.map((p) => p.evaluate(async (c) => {
+      const t = await (window as any).__specula.controller.readTile(c);
+      return t ? { width: t.width as number, height: t.height as number, rgba: Array.from(t.rgba as Uint8Array) } : null;
+    }, ch)));
+    expect(a && b, 'both tiles are on screen').toBeTruthy();
+    expect([b!.width, b!.height]).toEqual([a!.width, a!.height]);
+    // Nearest-neighbour sampling: where a pixel's centre falls exactly on a texel boundary, the
+    // shader (float32) and the 2D context (fixed point) may take either texel. So a pixel agrees
+    // when it is within 3 levels (float32 against float64 may pick the neighbouring colour of the
+    // map) of the other display's pixel there or one pixel away. A flipped or shifted image, another
+    // colormap or window, or a stale frame fails.
+    const { width: W, height: H } = a!;
+    const near = (i: number, x: number, y: number) => {
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          const yy = y + dy;
+          if (xx < 0 || yy < 0 || xx >= W || yy >= H) continue;
+          const j = (yy * W + xx) * 4;
+          if (Math.abs(a!.rgba[i] - b!.rgba[j]) <= 3 && Math.abs(a!.rgba[i + 1] - b!.rgba[j + 1]) <= 3 && Math.abs(a!.rgba[i + 2] - b!.rgba[j + 2]) <= 3) return true;
+        }
+      return false;
+    };
+    let exact = 0;
+    let differ = 0;
+    const colours = new Set<number>();
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        const i = (y * W + x) * 4;
+        if (a!.rgba[i] === b!.rgba[i] && a!.rgba[i + 1] === b!.rgba[i + 1] && a!.rgba[i + 2] === b!.rgba[i + 2]) exact++;
+        else if (!near(i, x, y)) differ++;
+        colours.add((a!.rgba[i] << 16) | (a!.rgba[i + 1] << 8) | a!.rgba[i + 2]);
+      }
+    const n = W * H;
+    console.log(`displays agree: ${W}×${H} px, ${colours.size} colours, ${((100 * exact) / n).toFixed(1)} % identical, ${differ} pixels unlike any of their neighbours on the other display`);
+    expect(colours.size, 'a real picture, not a flat tile').toBeGreaterThan(20);
+    expect(exact / n, 'pixels identical on both displays').toBeGreaterThan(0.95);
+    expect(differ, 'pixels unlike the other display within one pixel').toBe(0);
+  } finally {
+    for (const p of pages) await p.close();
+  }
 }

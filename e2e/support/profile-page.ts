@@ -4,7 +4,7 @@
  * (Performance metrics for the main thread's task time, Profiler for a sampled CPU profile).
  *
  *   npx tsx e2e/support/profile-page.ts --channels 16 --seconds 8 [--w 256 --h 512 --dtype f32]
- *       [--renderer out/renderer] [--latency-panel] [--screenshot FILE]
+ *       [--renderer out/renderer] [--latency-panel] [--screenshot FILE] [--display auto|webgl|canvas2d]
  *
  * Prints one JSON object: frames received/drawn on the page, main-thread busy ms per received frame
  * and per second, the top functions by self time, and (with the latency ledger of the stand-in) how
@@ -50,7 +50,8 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_FLAGS, headless: !has('headed') });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-    await page.goto(url);
+    const display = arg('display', 'auto');
+    await page.goto(display === 'auto' ? url : `${url}${url.includes('?') ? '&' : '?'}display=${display}`);
     await page.waitForFunction(() => (globalThis as any).__specula?.ui.getState().connected === true, null, { timeout: 30_000 });
     if (has('latency-panel')) await page.evaluate(() => (globalThis as any).__specula.ui.getState().set({ panel: 'latency' }));
     await page.waitForTimeout(warmup * 1000);

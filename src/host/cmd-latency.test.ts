@@ -31,6 +31,8 @@ describe('specula latency (fake source, headless Chromium)', () => {
     expect(r.verdict.reasons.filter((x) => !/p99/.test(x))).toEqual([]);
     expect(r.overall.presented).toBeGreaterThan(50);
     expect(r.overall.accounting).toMatchObject({ unaccounted: 0, exact: true });
+    // The page chose its display itself and the report says which and why.
+    expect(r.machine.display).toMatch(/^(Canvas 2D \((WebGL runs on the CPU here|WebGL is not available)|WebGL \(GPU: )/);
     // The sync absorbed the skew: it agrees with the page clock read independently (CDP)…
     const u = r.syncWorstUncertaintyNs / 1e6; // bound of every mapped renderer stamp
     expect(Math.abs(r.syncCheck!.errorNs)).toBeLessThanOrEqual(r.sync!.uncertaintyNs + r.syncCheck!.uncertaintyNs + 1e6);
@@ -60,7 +62,9 @@ describe('specula latency (fake source, headless Chromium)', () => {
   }, 120_000);
 
   it('fails the run when the budget is exceeded', async () => {
-    const r = await run(['--report', join(dir, 'c'), '--budget', '20', '--test-relay-delay-ms', '30']);
+    // Through WebGL whatever the machine would choose: the latency path is the same either way.
+    const r = await run(['--report', join(dir, 'c'), '--budget', '20', '--test-relay-delay-ms', '30', '--display', 'webgl']);
+    expect(r.machine.display).toBe('WebGL (chosen in the page URL (?display=))');
     expect(r.verdict.pass).toBe(false);
     expect(r.verdict.reasons.join('\n')).toMatch(/channel 0: p99 \d+\.\d ms > budget 20 ms/);
     expect(readFileSync(join(dir, 'c', 'report.html'), 'utf8')).toContain('>FAIL<');
@@ -71,5 +75,6 @@ describe('specula latency (fake source, headless Chromium)', () => {
     expect(() => parseLatencyArgs(['--percentile', '90'])).toThrow(/50, 95 or 99/);
     expect(() => parseLatencyArgs(['--test-relay-delay-ms', '5'])).toThrow(/need --source fake/);
     expect(() => parseLatencyArgs(['--bogus'])).toThrow(/unknown option "--bogus"/);
+    expect(() => parseLatencyArgs(['--display', 'gpu'])).toThrow(/--display must be auto, webgl or canvas2d, got "gpu"/);
   });
 });

@@ -40,6 +40,8 @@ options:
   --processor auto|ts|fast  cascade implementation in the workers (sim; default: the engine's)
   --renderer DIR      built renderer to serve (default out/renderer)
   --chromium PATH     browser binary (default /usr/bin/chromium)
+  --display auto|webgl|canvas2d  what draws the images (default auto: Canvas 2D where WebGL
+                      runs on the CPU, as in headless Chromium without a GPU; WebGL on a GPU)
   --headed            show the browser window (needs a display)
   --screenshot        also save DIR/workbench.png (the workbench with the latency panel, at the end)
   --startup-timeout S wait at most S seconds for the first presented frame (default 90)
@@ -63,6 +65,8 @@ export interface LatencyOptions {
   processor: 'auto' | 'ts' | 'fast' | null;
   renderer: string | null;
   chromium: string;
+  /** The page's `?display=`: which display draws (`auto` lets the page choose). */
+  display: 'auto' | 'webgl' | 'canvas2d';
   headed: boolean;
   screenshot: boolean;
   /** Seconds to wait for the page to connect and present a first frame. */
@@ -75,7 +79,7 @@ export interface LatencyOptions {
 export function parseLatencyArgs(argv: string[]): LatencyOptions {
   const o: LatencyOptions = {
     channels: 4, fps: 30, cascade: 'light', durationS: 10, warmupS: 3, budgetMs: 100, percentile: 99, reportDir: 'latency-report',
-    source: 'sim', processor: null, renderer: null, chromium: '/usr/bin/chromium', headed: false, screenshot: false, startupS: 90,
+    source: 'sim', processor: null, renderer: null, chromium: '/usr/bin/chromium', display: 'auto', headed: false, screenshot: false, startupS: 90,
     test: { driverOffsetMs: 0, relayDelayMs: 0, cascadeMs: 0, rendererSkewMs: 0 }, delayChannels: null, help: false,
   };
   const num = parseNumberFlag;
@@ -121,6 +125,12 @@ export function parseLatencyArgs(argv: string[]): LatencyOptions {
         break;
       }
       case '--chromium': o.chromium = str('a browser binary'); break;
+      case '--display': {
+        const v = val();
+        if (v !== 'auto' && v !== 'webgl' && v !== 'canvas2d') throw new RangeError(`--display must be auto, webgl or canvas2d, got ${JSON.stringify(v)}`);
+        o.display = v;
+        break;
+      }
       case '--headed': o.headed = true; break;
       case '--screenshot': o.screenshot = true; break;
       case '--startup-timeout': o.startupS = num(flag, val(), 1, 3600); break;
@@ -288,7 +298,7 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
       }, o.test.rendererSkewMs);
     }
     if (abortReason) throw new Error(abortReason);
-    await page.goto(server.url);
+    await page.goto(o.display === 'auto' ? server.url : `${server.url}&display=${o.display}`);
     await page.waitForFunction(() => (globalThis as unknown as { __specula?: { ui: { getState(): { connected: boolean } } } }).__specula?.ui.getState().connected === true, null, { timeout: o.startupS * 1000 });
     // Opening the latency panel starts the renderer's probe (it keeps running afterwards).
     // Through the UI store rather than a click: a page saturated by many channels may take longer
@@ -354,7 +364,12 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
     if (syncCheck && Math.abs(syncCheck.errorNs) > sync!.uncertaintyNs + syncCheck.uncertaintyNs + 1e6) {
       extra.push(`clock sync off by ${(syncCheck.errorNs / 1e6).toFixed(2)} ms against an independent check (allowed ±${((sync!.uncertaintyNs + syncCheck.uncertaintyNs) / 1e6 + 1).toFixed(2)} ms)`);
     }
-    const report = buildReport(latency.ledger, tEnd, config, machineInfo(`Chromium ${browser.version()} (headless${o.headed ? ' off' : ''})`), extra);
+    const machine = machineInfo(`Chromium ${browser.version()} (headless${o.headed ? ' off' : ''})`);
+    const display = pageAnswers
+      ? await within('the display query', 10_000, page.evaluate(() => (globalThis as unknown as { __specula?: { ui: { getState(): { display: { kind: string; reason: string } | null } } } }).__specula?.ui.getState().display ?? null)).catch(() => null)
+      : null;
+    if (display) machine.display = `${display.kind === 'webgl' ? 'WebGL' : 'Canvas 2D'} (${display.reason})`;
+    const report = buildReport(latency.ledger, tEnd, config, machine, extra);
     if (syncCheck) report.syncCheck = syncCheck;
     const paths = writeReport(o.reportDir, report);
     if (o.screenshot && pageAnswers) await page.screenshot({ path: join(o.reportDir, 'workbench.png'), timeout: 30_000 }).catch((e: unknown) => log(`specula latency: no screenshot: ${e instanceof Error ? e.message : String(e)}`));

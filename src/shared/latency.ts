@@ -357,8 +357,11 @@ export interface LatencyReport extends LatencySnapshot {
   version: number;
   createdAt: string;
   config: LatencyRunConfig;
-  /** Where it ran; `loadAvg1m` at the end of the run (a shared machine's load explains outliers). */
-  machine: { cpus: number; cpuModel: string; memGiB: number; os: string; node: string; browser: string; loadAvg1m?: number };
+  /**
+   * Where it ran; `loadAvg1m` at the end of the run (a shared machine's load explains outliers);
+   * `display`: what drew the page's images (WebGL or Canvas 2D) and why.
+   */
+  machine: { cpus: number; cpuModel: string; memGiB: number; os: string; node: string; browser: string; loadAvg1m?: number; display?: string };
   verdict: LatencyVerdict;
   /**
    * Independent check of the clock sync (headless runs): the page clock read through the browser's

@@ -71,7 +71,7 @@ export function formatSummary(r: LatencyReport): string {
   const lines: string[] = [];
   const pad = (s: string, n: number) => s.padStart(n);
   lines.push(`specula latency — ${r.config.mode} mode, ${r.config.channels} ch @ ${r.config.fps} fps, cascade ${r.config.cascade}, ${n1(r.elapsedS)} s measured`);
-  lines.push(`machine: ${r.machine.cpus} × ${r.machine.cpuModel}, load average ${r.machine.loadAvg1m ?? '?'}, ${r.machine.browser}`);
+  lines.push(`machine: ${r.machine.cpus} × ${r.machine.cpuModel}, load average ${r.machine.loadAvg1m ?? '?'}, ${r.machine.browser}${r.machine.display ? `, display ${r.machine.display}` : ''}`);
   lines.push('');
   lines.push(`${'segment (all channels), ms'.padEnd(28)}${pad('n', 8)}${pad('p50', 9)}${pad('p95', 9)}${pad('p99', 9)}${pad('max', 9)}`);
   r.overall.segments.forEach((s: SegmentStats, i) => {
@@ -160,7 +160,7 @@ tr.e2e td{font-weight:bold;background:#f6f6ff}tr.bad td{background:#fde8e8}
 ${verdict}
 <p><b>End to end (acquired→presented) p${p}: ${n1(percentileOf(r.overall.segments[E2E_SEGMENT], p))} ms</b> against a budget of ${budget} ms, judged per channel.</p>
 <p class="muted">${esc(r.config.mode)} mode · ${r.config.channels} channel(s) @ ${r.config.fps} fps · cascade ${esc(r.config.cascade)} · ${n1(r.elapsedS)} s measured after ${r.config.warmupS} s warm-up${r.config.test ? ` · test knobs ${esc(JSON.stringify(r.config.test))}` : ''}<br>
-machine: ${m.cpus} × ${esc(m.cpuModel)}, ${m.memGiB} GiB, ${esc(m.os)}, Node ${esc(m.node)}, ${esc(m.browser)}, load average ${m.loadAvg1m ?? '?'} at the end · ${esc(r.createdAt)}<br>
+machine: ${m.cpus} × ${esc(m.cpuModel)}, ${m.memGiB} GiB, ${esc(m.os)}, Node ${esc(m.node)}, ${esc(m.browser)}${m.display ? `, display ${esc(m.display)}` : ''}, load average ${m.loadAvg1m ?? '?'} at the end · ${esc(r.createdAt)}<br>
 clock sync (renderer → engine clock): ${esc(syncText)}${r.syncCheck ? ` · independent check: error ${(r.syncCheck.errorNs / 1e6).toFixed(3)} ms (check ± ${(r.syncCheck.uncertaintyNs / 1e6).toFixed(3)} ms)` : ''}</p>
 <h2>Hops</h2>
 ${bars}

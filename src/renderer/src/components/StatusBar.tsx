@@ -9,6 +9,7 @@ export function StatusBar({ lastError }: { lastError: string | null }) {
   const budget = useUi((s) => s.engine?.budgetMs ?? s.budgetMs);
   const health = useUi((s) => s.health);
   const frozenAll = useUi((s) => s.frozenAll);
+  const display = useUi((s) => s.display);
   const down = Object.values(health).filter((h) => h.state === 'down' || h.state === 'restarting');
   const over = p99 !== null && p99 > budget;
   return (
@@ -23,6 +24,11 @@ export function StatusBar({ lastError }: { lastError: string | null }) {
       {frozenAll && <b className="frozen-text">DISPLAY FROZEN</b>}
       {down.length > 0 && <b className="bad">down: {down.map((h) => h.label).join(', ')}</b>}
       <span className="spacer" />
+      {display && (
+        <span title={display.reason} data-testid="status-display">
+          display {display.kind === 'webgl' ? 'WebGL' : 'Canvas 2D'}
+        </span>
+      )}
       {lastError && <span className="error" data-testid="last-error">{lastError}</span>}
       <span className={p99 === null ? '' : over ? 'bad' : 'ok'} data-testid="status-latency">
         latency p99 {p99 === null ? '—' : `${p99.toFixed(0)} ms`} / budget {budget} ms {p99 === null ? '' : over ? 'OVER BUDGET' : 'OK'}

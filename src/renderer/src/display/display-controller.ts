@@ -10,6 +10,7 @@ import type { ChannelHealth } from '../../../shared/health';
 import { isFrozen, useUi, visibleChannels, type UiState } from '../state/ui-store';
 import { colormapRow } from './colormaps';
 import { acquiredMs, FrameStore, type ChannelSlot } from './frame-store';
+import { parseDisplayPreference } from './display-backend';
 import { createSurface, type GlSurface } from './gl-surface';
 import type { LoopFrame, UploadedFrame, ViewTile } from './draw-loop';
 import { backingScale, type TileExtent } from './layout';
@@ -43,6 +44,11 @@ interface TileView {
 export const WATCHDOG_MS = 50;
 /** HUD numbers ~4 times a second: readable, and DOM writes stay off the frame path. */
 const HUD_MS = 250;
+
+/** A parameter of the page URL (`?gl=page`, `?display=canvas2d`), null outside a browser page. */
+function query(name: string): string | null {
+  return typeof location !== 'undefined' ? new URLSearchParams(location.search).get(name) : null;
+}
 /** How long a process outage stays on the tile at least, ms. */
 export const DOWN_LATCH_MS = 1000;
 
@@ -127,12 +133,13 @@ export class DisplayController {
           this.requestRedraw(); // sends the view, then hands those frames over
         }
       },
+      onDisplay: (choice) => useUi.getState().set({ display: choice }),
       onPresented: this.onPresentedFrames,
       onTaken: this.onTakenFrames,
       onError: (m) => {
         this.lastError = m;
       },
-    }, typeof location !== 'undefined' && new URLSearchParams(location.search).get('gl') === 'page' ? 'page' : 'worker');
+    }, query('gl') === 'page' ? 'page' : 'worker', parseDisplayPreference(query('display')));
     this.resizeObs = new ResizeObserver(() => this.requestRedraw());
     this.resizeObs.observe(canvas);
     this.requestRedraw();

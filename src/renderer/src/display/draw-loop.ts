@@ -21,7 +21,7 @@
  * of an automatic window/level is the newest frame's own (its display header's vmin/vmax).
  */
 import type { DType } from '../../../shared/frame-header';
-import type { GlDisplay, TileDraw } from './gl-display';
+import type { PixelDisplay, TileDraw } from './pixel-display';
 import { effectiveRange, type WindowLevel } from './window-level';
 
 /** A frame handed to the loop: its pixels' geometry, suggested range, and bytes (a display frame). */
@@ -88,7 +88,7 @@ export class DrawLoop {
   draws = 0;
 
   constructor(
-    private readonly gl: GlDisplay,
+    private readonly gl: PixelDisplay,
     private readonly raf: (cb: () => void) => void,
     /** Page-clock ms. */
     private readonly now: () => number,

@@ -13,22 +13,12 @@
 import createREGL from 'regl';
 import { DType } from '../../../shared/frame-header';
 import { buildLut, COLORMAPS } from './colormaps';
-import { fitRect } from './layout';
+import { imageViewport, resizeBacking, type PixelRect } from './layout';
 import { pixelView, type PixelGeometry } from './frame-store';
+import type { DisplayKind, PixelDisplay, TileDraw } from './pixel-display';
+import { windowScaleBias } from './pixel-map';
 
-/** One tile to draw, in CSS pixels relative to the canvas' top-left corner. */
-export interface TileDraw {
-  channel: number;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  lo: number;
-  hi: number;
-  cmapRow: number;
-  /** Its texture changed since it was last drawn (a partial render draws only these). */
-  dirty?: boolean;
-}
+export type { TileDraw } from './pixel-display';
 
 interface ChannelTexture {
   tex: createREGL.Texture2D;
@@ -73,12 +63,15 @@ const DECODE = {
   [DType.F32]: 't.r',
 } as const;
 
-export class GlDisplay {
+export class GlDisplay implements PixelDisplay {
+  readonly kind: DisplayKind = 'webgl';
   private readonly regl: createREGL.Regl;
   private readonly textures = new Map<number, ChannelTexture>();
   private readonly drawBy = new Map<DType, createREGL.DrawCommand>();
   /** Reused per tile draw (no allocation per frame). */
   private readonly props = { img: null as unknown as createREGL.Texture2D, scale: 1, bias: 0, lutY: 0, viewport: { x: 0, y: 0, width: 1, height: 1 } };
+  private readonly rect: PixelRect = { x: 0, y: 0, w: 1, h: 1 };
+  private readonly window = { scale: 1, bias: 0 };
   private readonly lut: createREGL.Texture2D;
   private readonly floatOk: boolean;
   /** Backing pixels per CSS pixel (tile rects arrive in CSS px). */
@@ -132,8 +125,7 @@ export class GlDisplay {
 
   /** Set the backing store size (device px) and how many of them make one CSS px. */
   setSize(width: number, height: number, scale: number): void {
-    if (this.canvas.width !== width) this.canvas.width = width;
-    if (this.canvas.height !== height) this.canvas.height = height;
+    resizeBacking(this.canvas, width, height);
     this.scale = scale;
   }
 
@@ -179,21 +171,17 @@ export class GlDisplay {
       if (!full && !tile.dirty) continue;
       const t = this.textures.get(tile.channel);
       if (!t) continue;
-      const [x, y, w, h] = fitRect(tile.x * dpr, tile.y * dpr, tile.w * dpr, tile.h * dpr, t.width / t.height);
-      const vx = Math.round(x);
-      const vw = Math.max(1, Math.round(w));
-      const vh = Math.max(1, Math.round(h));
-      const vy = Math.round(H - (y + h));
+      const r = imageViewport(tile, dpr, H, t.width / t.height, this.rect);
+      const w = windowScaleBias(tile.lo, tile.hi, this.window);
       const p = this.props;
-      const span = Math.max(tile.hi - tile.lo, 1e-12);
       p.img = t.tex;
-      p.scale = 1 / span;
-      p.bias = -tile.lo / span;
+      p.scale = w.scale;
+      p.bias = w.bias;
+      p.viewport.x = r.x;
+      p.viewport.y = r.y;
+      p.viewport.width = r.w;
+      p.viewport.height = r.h;
       p.lutY = (tile.cmapRow + 0.5) / COLORMAPS.length;
-      p.viewport.x = vx;
-      p.viewport.y = vy;
-      p.viewport.width = vw;
-      p.viewport.height = vh;
       this.drawBy.get(t.dtype)!(p);
       this.draws++;
     }
@@ -216,9 +204,13 @@ export class GlDisplay {
     return { width: pw, height: ph, rgba };
   }
 
-  /** For tests: lose / restore the context through WEBGL_lose_context. */
-  loseContextExtension(): WEBGL_lose_context | null {
-    return this.regl._gl.getExtension('WEBGL_lose_context');
+  /** Test hook: lose the context through WEBGL_lose_context and restore it after `ms`. */
+  loseContext(ms: number): boolean {
+    const ext = this.regl._gl.getExtension('WEBGL_lose_context');
+    if (!ext) return false;
+    ext.loseContext();
+    setTimeout(() => ext.restoreContext(), ms);
+    return true;
   }
 
   destroy(): void {

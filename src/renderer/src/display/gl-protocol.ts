@@ -13,6 +13,7 @@
  * (which tiles, where, window/level, colormap, frozen), the worker only uploads and draws.
  */
 import type { LoopFrame, ViewTile } from './draw-loop';
+import type { DisplayChoice, DisplayPreference } from './pixel-display';
 
 /** A frame crossing to or from the worker: `bytes` travels as its transferred buffer. */
 export interface WireFrame extends Omit<LoopFrame, 'bytes'> {
@@ -22,7 +23,7 @@ export interface WireFrame extends Omit<LoopFrame, 'bytes'> {
 }
 
 export type PageToGl =
-  | { type: 'init'; canvas: OffscreenCanvas; pageTimeOrigin: number }
+  | { type: 'init'; canvas: OffscreenCanvas; pageTimeOrigin: number; display: DisplayPreference }
   | { type: 'size'; width: number; height: number; scale: number }
   | { type: 'frame'; frame: WireFrame }
   | { type: 'view'; tiles: ViewTile[] }
@@ -32,6 +33,8 @@ export type PageToGl =
 export type GlToPage =
   | { type: 'error'; message: string }
   | { type: 'context'; lost: boolean }
+  /** Which display draws (sent once, after `init`). */
+  | { type: 'display'; choice: DisplayChoice }
   /** Right after a draw: channels of the fresh frames it took (uploaded, replaced or refused). */
   | { type: 'taken'; channels: number[] }
   /** Frames drawn (with upload times) and frames replaced before upload; times on the page clock, ms. */

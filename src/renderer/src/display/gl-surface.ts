@@ -8,12 +8,15 @@
  *   compositor off the main thread (see `gl-protocol.ts`).
  * - `PageSurface` (fallback where OffscreenCanvas is missing): the same draw loop on the page.
  */
+import { createPixelDisplay } from './display-backend';
 import { DrawLoop, type LoopFrame, type UploadedFrame, type ViewTile } from './draw-loop';
-import { GlDisplay } from './gl-display';
 import { fromWire, toWire, type GlToPage, type PageToGl } from './gl-protocol';
+import type { DisplayChoice, DisplayKind, DisplayPreference, PixelDisplay } from './pixel-display';
 
 export interface SurfaceEvents {
   onContext(lost: boolean): void;
+  /** Which display draws and why (once, soon after the surface is made). */
+  onDisplay(choice: DisplayChoice): void;
   /**
    * The draw with `uploaded` was composited at `atMs` (page clock); `dropped` were replaced by a newer
    * frame of their channel before upload. All their buffers are the page's again.
@@ -32,7 +35,7 @@ export interface GlSurface {
   frame(f: LoopFrame): void;
   setView(tiles: ViewTile[]): void;
   read(x: number, y: number, w: number, h: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null>;
-  /** Test hook: lose the WebGL context and restore it after `ms`. False when not possible. */
+  /** Test hook: lose the WebGL context and restore it after `ms`. False when not possible (Canvas 2D). */
   loseContext(ms: number): boolean;
   destroy(): void;
 }
@@ -49,16 +52,18 @@ function pageSkewMs(): number {
 export class WorkerSurface implements GlSurface {
   private readonly worker: Worker;
   lost = false;
+  /** Known once the worker has made its display. */
+  private kind: DisplayKind | null = null;
   private readId = 0;
   private readonly reads = new Map<number, (r: { width: number; height: number; rgba: Uint8Array } | null) => void>();
   private readonly transfer: Transferable[] = [];
 
-  constructor(canvas: HTMLCanvasElement, private readonly ev: SurfaceEvents) {
+  constructor(canvas: HTMLCanvasElement, private readonly ev: SurfaceEvents, display: DisplayPreference) {
     const off = canvas.transferControlToOffscreen();
     this.worker = new Worker(new URL('./gl-worker.ts', import.meta.url), { type: 'module', name: 'specula-gl' });
     this.worker.onmessage = (e: MessageEvent<GlToPage>) => this.onMessage(e.data);
     this.worker.onerror = (e) => ev.onError(`GL worker: ${e.message}`);
-    this.post({ type: 'init', canvas: off, pageTimeOrigin: performance.timeOrigin }, [off]);
+    this.post({ type: 'init', canvas: off, pageTimeOrigin: performance.timeOrigin, display }, [off]);
   }
 
   private post(m: PageToGl, transfer: Transferable[] = []): void {
@@ -73,6 +78,10 @@ export class WorkerSurface implements GlSurface {
         break;
       case 'error':
         this.ev.onError(m.message);
+        break;
+      case 'display':
+        this.kind = m.choice.kind;
+        this.ev.onDisplay(m.choice);
         break;
       case 'taken':
         this.ev.onTaken(m.channels);
@@ -112,6 +121,7 @@ export class WorkerSurface implements GlSurface {
   }
 
   loseContext(ms: number): boolean {
+    if (this.kind === 'canvas2d') return false;
     this.post({ type: 'lose', ms });
     return true;
   }
@@ -125,14 +135,17 @@ export class WorkerSurface implements GlSurface {
 
 /** The same draw loop on the page's own thread (fallback). */
 export class PageSurface implements GlSurface {
-  private readonly gl: GlDisplay;
+  private readonly gl: PixelDisplay;
   private readonly loop: DrawLoop;
 
-  constructor(canvas: HTMLCanvasElement, ev: SurfaceEvents) {
-    this.gl = new GlDisplay(canvas, (lost) => {
+  constructor(canvas: HTMLCanvasElement, ev: SurfaceEvents, display: DisplayPreference) {
+    const made = createPixelDisplay(canvas, display, (lost) => {
       ev.onContext(lost);
       if (!lost) this.loop.invalidate();
     });
+    this.gl = made.display;
+    // After the constructor returns, like the worker's notice.
+    queueMicrotask(() => ev.onDisplay(made.choice));
     this.loop = new DrawLoop(this.gl, (cb) => requestAnimationFrame(cb), () => performance.now(), {
       taken: (c) => ev.onTaken(c),
       presented: (u, d, at) => ev.onPresented(u, d, at),
@@ -162,11 +175,7 @@ export class PageSurface implements GlSurface {
   }
 
   loseContext(ms: number): boolean {
-    const ext = this.gl.loseContextExtension();
-    if (!ext) return false;
-    ext.loseContext();
-    setTimeout(() => ext.restoreContext(), ms);
-    return true;
+    return this.gl.loseContext(ms);
   }
 
   destroy(): void {
@@ -176,9 +185,10 @@ export class PageSurface implements GlSurface {
 
 /**
  * The worker surface where the browser supports it, else the page one. `prefer: 'page'` (the page
- * URL's `?gl=page`) forces the page surface, for comparison and as a way out.
+ * URL's `?gl=page`) forces the page surface, for comparison and as a way out. `display` picks the
+ * display drawn with (`display-backend.ts`).
  */
-export function createSurface(canvas: HTMLCanvasElement, ev: SurfaceEvents, prefer: 'worker' | 'page' = 'worker'): GlSurface {
+export function createSurface(canvas: HTMLCanvasElement, ev: SurfaceEvents, prefer: 'worker' | 'page' = 'worker', display: DisplayPreference = 'auto'): GlSurface {
   const canWorker = typeof canvas.transferControlToOffscreen === 'function' && typeof Worker === 'function' && typeof OffscreenCanvas === 'function';
-  return canWorker && prefer === 'worker' ? new WorkerSurface(canvas, ev) : new PageSurface(canvas, ev);
+  return canWorker && prefer === 'worker' ? new WorkerSurface(canvas, ev, display) : new PageSurface(canvas, ev, display);
 }

@@ -1,16 +1,17 @@
 /// <reference lib="webworker" />
 /**
- * The GL worker: owns the workbench's canvas (an OffscreenCanvas transferred by the page), its one
- * regl context (`GlDisplay`) and the draw loop (`DrawLoop`); see `gl-protocol.ts` for why this runs
- * off the main thread.
+ * The display worker: owns the workbench's canvas (an OffscreenCanvas transferred by the page), its
+ * one display (`GlDisplay` or `Canvas2dDisplay`, chosen in `display-backend.ts`) and the draw loop
+ * (`DrawLoop`); see `gl-protocol.ts` for why this runs off the main thread.
  */
+import { createPixelDisplay } from './display-backend';
 import { DrawLoop } from './draw-loop';
-import { GlDisplay } from './gl-display';
 import { fromWire, toWire, type GlToPage, type PageToGl } from './gl-protocol';
+import type { PixelDisplay } from './pixel-display';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-let gl: GlDisplay | null = null;
+let gl: PixelDisplay | null = null;
 let loop: DrawLoop | null = null;
 /** Worker clock → page clock (both performance.now() timelines; their origins differ). */
 let toPageMs = 0;
@@ -26,12 +27,14 @@ self.onmessage = (ev: MessageEvent<PageToGl>) => {
   const m = ev.data;
   try {
     switch (m.type) {
-      case 'init':
+      case 'init': {
         toPageMs = performance.timeOrigin - m.pageTimeOrigin;
-        gl = new GlDisplay(m.canvas, (lost) => {
+        const made = createPixelDisplay(m.canvas, m.display, (lost) => {
           post({ type: 'context', lost });
           if (!lost) loop?.invalidate();
         });
+        gl = made.display;
+        post({ type: 'display', choice: made.choice });
         loop = new DrawLoop(gl, raf, () => performance.now() + toPageMs, {
           taken: (channels) => post({ type: 'taken', channels }),
           presented: (uploaded, dropped, atMs) => {
@@ -41,6 +44,7 @@ self.onmessage = (ev: MessageEvent<PageToGl>) => {
           error: (message) => post({ type: 'error', message }),
         });
         break;
+      }
       case 'size':
         gl?.setSize(m.width, m.height, m.scale);
         loop?.invalidate();
@@ -56,16 +60,9 @@ self.onmessage = (ev: MessageEvent<PageToGl>) => {
         post({ type: 'read', id: m.id, result: res }, res ? [res.rgba.buffer] : []);
         break;
       }
-      case 'lose': {
-        const ext = gl?.loseContextExtension();
-        if (!ext) {
-          post({ type: 'error', message: 'WEBGL_lose_context is not available' });
-          break;
-        }
-        ext.loseContext();
-        setTimeout(() => ext.restoreContext(), m.ms);
+      case 'lose':
+        if (!gl?.loseContext(m.ms)) post({ type: 'error', message: `the ${gl?.kind ?? 'display'} context cannot be lost on purpose (WEBGL_lose_context is WebGL's)` });
         break;
-      }
     }
   } catch (e) {
     post({ type: 'error', message: e instanceof Error ? e.message : String(e) });

@@ -61,3 +61,32 @@ export function backingScale(tiles: readonly TileExtent[], dpr: number): number 
   if (need === 0) return dpr;
   return Math.min(dpr, Math.max(1 / 16, Math.ceil(need * 16) / 16));
 }
+
+/** A rectangle in canvas backing pixels. */
+export interface PixelRect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/**
+ * Where a tile's letterboxed image goes, in backing pixels, rounded as a WebGL viewport is given:
+ * `x` from the left edge and `y` from the BOTTOM edge of a canvas `canvasH` pixels high. Both
+ * displays place their images with it, so they cover the same pixels. Writes `out` (no allocation
+ * per draw) and returns it.
+ */
+export function imageViewport(tile: { x: number; y: number; w: number; h: number }, dpr: number, canvasH: number, aspect: number, out: PixelRect): PixelRect {
+  const [x, y, w, h] = fitRect(tile.x * dpr, tile.y * dpr, tile.w * dpr, tile.h * dpr, aspect);
+  out.x = Math.round(x);
+  out.w = Math.max(1, Math.round(w));
+  out.h = Math.max(1, Math.round(h));
+  out.y = Math.round(canvasH - (y + h));
+  return out;
+}
+
+/** Resize a canvas' backing store only when it changes (a resize clears it). */
+export function resizeBacking(canvas: { width: number; height: number }, width: number, height: number): void {
+  if (canvas.width !== width) canvas.width = width;
+  if (canvas.height !== height) canvas.height = height;
+}

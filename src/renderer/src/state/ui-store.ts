@@ -6,6 +6,7 @@ import { create } from 'zustand';
 import type { ChannelInfo, EngineState } from '../../../shared/bridge';
 import type { ChannelHealth } from '../../../shared/health';
 import type { ColormapName } from '../display/colormaps';
+import type { DisplayChoice } from '../display/pixel-display';
 import type { WindowLevel } from '../display/window-level';
 
 export interface UiState {
@@ -26,6 +27,8 @@ export interface UiState {
   frozen: Record<number, boolean>;
   panel: 'none' | 'cascade' | 'latency' | 'replay';
   contextLost: boolean;
+  /** Which display draws the images (WebGL or Canvas 2D) and why; null until it is made. */
+  display: DisplayChoice | null;
   /** Play state of the open replay ('playing', 'paused', 'ended'…), null when the source is live. */
   replayState: string | null;
   /** Overall display latency p99 (ms, renderer-measured), refreshed a few times a second. */
@@ -54,6 +57,7 @@ export const useUi = create<UiState>((set, get) => ({
   frozen: {},
   panel: 'none',
   contextLost: false,
+  display: null,
   latencyP99: null,
   budgetMs: 100,
   set: (p) => set(p),
