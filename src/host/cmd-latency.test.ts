@@ -32,7 +32,7 @@ describe('specula latency (fake source, headless Chromium)', () => {
     expect(r.overall.presented).toBeGreaterThan(50);
     expect(r.overall.accounting).toMatchObject({ unaccounted: 0, exact: true });
     // The page chose its display itself and the report says which and why.
-    expect(r.machine.display).toMatch(/^(Canvas 2D \((WebGL runs on the CPU here|WebGL is not available)|WebGL \(GPU: )/);
+    expect(r.machine.display).toMatch(/^(Canvas 2D \((WebGL runs on the CPU here|WebGL is not available|WebGL failed)|WebGL \(GPU: )/);
     // The sync absorbed the skew: it agrees with the page clock read independently (CDP)…
     const u = r.syncWorstUncertaintyNs / 1e6; // bound of every mapped renderer stamp
     expect(Math.abs(r.syncCheck!.errorNs)).toBeLessThanOrEqual(r.sync!.uncertaintyNs + r.syncCheck!.uncertaintyNs + 1e6);

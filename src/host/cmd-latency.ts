@@ -366,7 +366,10 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
     }
     const machine = machineInfo(`Chromium ${browser.version()} (headless${o.headed ? ' off' : ''})`);
     const display = pageAnswers
-      ? await within('the display query', 10_000, page.evaluate(() => (globalThis as unknown as { __specula?: { ui: { getState(): { display: { kind: string; reason: string } | null } } } }).__specula?.ui.getState().display ?? null)).catch(() => null)
+      ? await within('the display query', 10_000, page.evaluate(() => (globalThis as unknown as { __specula?: { ui: { getState(): { display: { kind: string; reason: string } | null } } } }).__specula?.ui.getState().display ?? null)).catch((e: unknown) => {
+        log(`specula latency: which display drew is not known: ${e instanceof Error ? e.message : String(e)}`);
+        return null;
+      })
       : null;
     if (display) machine.display = `${display.kind === 'webgl' ? 'WebGL' : 'Canvas 2D'} (${display.reason})`;
     const report = buildReport(latency.ledger, tEnd, config, machine, extra);

@@ -14,7 +14,7 @@ import { DISPLAY_PIXELS_OFFSET } from '../../../shared/display-frame';
 import type { PixelGeometry } from './frame-store';
 import { imageViewport, resizeBacking, type PixelRect } from './layout';
 import type { DisplayKind, PixelDisplay, TileDraw } from './pixel-display';
-import { colormapPixels, fillValueTable, mapByTable, mapFloat } from './pixel-map';
+import { colormapPixels, fillValueTable, mapByTable, mapPerPixel } from './pixel-map';
 
 type AnyCanvas = HTMLCanvasElement | OffscreenCanvas;
 type Ctx2d = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
@@ -30,7 +30,7 @@ interface Channel2d {
   bytes: Uint8Array;
   /** The same memory as the dtype's array. */
   values: Uint8Array | Uint16Array | Float32Array;
-  /** u8: 256 colours, u16: 65536, f32: none. */
+  /** u8: 256 colours; u16 of at least 65536 pixels: 65536; else none (mapped per pixel). */
   table: Uint32Array | null;
   tableLo: number;
   tableHi: number;
@@ -75,8 +75,9 @@ export class Canvas2dDisplay implements PixelDisplay {
 
   constructor(private readonly canvas: AnyCanvas, private readonly onContext: (lost: boolean) => void) {
     this.ctx = context2d(canvas);
-    // A 2D context can be lost too (GPU-backed canvases, memory pressure); the pixels kept per
-    // channel survive it, so a full redraw after the restore is all it takes.
+    // A 2D context can be lost too (GPU-backed canvases, memory pressure). The pixels kept per
+    // channel survive it; their small canvases may not, so every channel is mapped again at the
+    // next draw (the controller also hands every channel's last frame over again).
     const target = canvas as unknown as EventTarget;
     if (typeof target.addEventListener === 'function') {
       target.addEventListener('contextlost', () => {
@@ -85,6 +86,7 @@ export class Canvas2dDisplay implements PixelDisplay {
       });
       target.addEventListener('contextrestored', () => {
         this.lost = false;
+        for (const c of this.channels.values()) c.mappedVersion = -1;
         this.onContext(false);
       });
     }
@@ -123,7 +125,7 @@ export class Canvas2dDisplay implements PixelDisplay {
       dtype: slot.dtype,
       bytes: new Uint8Array(buf),
       values,
-      table: slot.dtype === DType.U8 ? new Uint32Array(256) : slot.dtype === DType.U16 ? new Uint32Array(65536) : null,
+      table: slot.dtype === DType.U8 ? new Uint32Array(256) : slot.dtype === DType.U16 && n >= 65536 ? new Uint32Array(65536) : null,
       tableLo: NaN,
       tableHi: NaN,
       tableRow: -1,
@@ -153,7 +155,7 @@ export class Canvas2dDisplay implements PixelDisplay {
       }
       mapByTable(c.values as Uint8Array | Uint16Array, c.table, c.rgba, n);
     } else {
-      mapFloat(c.values as Float32Array, t.lo, t.hi, colors, c.rgba, n);
+      mapPerPixel(c.values as Float32Array | Uint16Array, t.lo, t.hi, colors, c.rgba, n);
     }
     c.ctx.putImageData(c.image, 0, 0);
     c.mappedVersion = c.version;

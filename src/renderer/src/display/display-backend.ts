@@ -5,14 +5,9 @@
  */
 import { Canvas2dDisplay } from './canvas2d-display';
 import { GlDisplay } from './gl-display';
-import type { DisplayChoice, DisplayKind, DisplayPreference, PixelDisplay } from './pixel-display';
+import { isSoftwareRenderer, type DisplayChoice, type DisplayKind, type DisplayPreference, type PixelDisplay } from './pixel-display';
 
-/** Renderer strings of WebGL implementations that run on the CPU. */
-const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software rasterizer|microsoft basic render/i;
-
-export function isSoftwareRenderer(renderer: string): boolean {
-  return SOFTWARE_RENDERER.test(renderer);
-}
+export { isSoftwareRenderer } from './pixel-display';
 
 /** `?display=` as a preference; anything else is `auto`. */
 export function parseDisplayPreference(v: string | null | undefined): DisplayPreference {
@@ -67,7 +62,13 @@ export function createPixelDisplay(
     try {
       return { display: make('webgl'), choice };
     } catch (e) {
-      return { display: make('canvas2d'), choice: { kind: 'canvas2d', renderer: choice.renderer, reason: `WebGL failed (${e instanceof Error ? e.message : String(e)})` } };
+      const why = e instanceof Error ? e.message : String(e);
+      // Works when WebGL gave no context; a canvas that got a WebGL context cannot give a 2D one.
+      try {
+        return { display: make('canvas2d'), choice: { kind: 'canvas2d', renderer: choice.renderer, reason: `WebGL failed (${why})` } };
+      } catch (e2) {
+        throw new Error(`WebGL failed (${why}) and Canvas 2D cannot replace it on the same canvas (${e2 instanceof Error ? e2.message : String(e2)})`);
+      }
     }
   }
   return { display: make(choice.kind), choice };

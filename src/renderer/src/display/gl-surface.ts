@@ -35,7 +35,10 @@ export interface GlSurface {
   frame(f: LoopFrame): void;
   setView(tiles: ViewTile[]): void;
   read(x: number, y: number, w: number, h: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null>;
-  /** Test hook: lose the WebGL context and restore it after `ms`. False when not possible (Canvas 2D). */
+  /**
+   * Test hook: lose the WebGL context and restore it after `ms`. False when not possible: on Canvas
+   * 2D, and (worker surface) before the worker has said which display it made.
+   */
   loseContext(ms: number): boolean;
   destroy(): void;
 }
@@ -121,7 +124,8 @@ export class WorkerSurface implements GlSurface {
   }
 
   loseContext(ms: number): boolean {
-    if (this.kind === 'canvas2d') return false;
+    // Until the worker has said which display it made, whether it can is not known: no.
+    if (this.kind !== 'webgl') return false;
     this.post({ type: 'lose', ms });
     return true;
   }

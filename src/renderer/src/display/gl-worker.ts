@@ -61,7 +61,7 @@ self.onmessage = (ev: MessageEvent<PageToGl>) => {
         break;
       }
       case 'lose':
-        if (!gl?.loseContext(m.ms)) post({ type: 'error', message: `the ${gl?.kind ?? 'display'} context cannot be lost on purpose (WEBGL_lose_context is WebGL's)` });
+        if (!gl?.loseContext(m.ms)) post({ type: 'error', message: gl?.kind === 'webgl' ? 'WEBGL_lose_context is not available' : 'only a WebGL display can lose its context on purpose' });
         break;
     }
   } catch (e) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildLut, COLORMAPS } from './colormaps';
-import { colormapPixels, fillValueTable, lutIndex, mapByTable, mapFloat, windowScaleBias } from './pixel-map';
+import { colormapPixels, fillValueTable, lutIndex, mapByTable, mapPerPixel, windowScaleBias } from './pixel-map';
 
 const f = Math.fround;
 
@@ -71,16 +71,32 @@ describe('window/level on the CPU (pixel-map)', () => {
       const byTable = new Uint32Array(src.length);
       mapByTable(src, table, byTable, src.length);
       const byFloat = new Uint32Array(src.length);
-      mapFloat(Float32Array.from(src), lo, hi, colors, byFloat, src.length);
+      mapPerPixel(Float32Array.from(src), lo, hi, colors, byFloat, src.length);
       expect(byTable).toEqual(byFloat);
       // Not trivially equal: the window spreads the values over many colours.
       expect(new Set(byTable).size).toBeGreaterThan(100);
     }
   });
 
+  it('u16 per pixel gives the table\'s colours (the path taken while an automatic window moves)', () => {
+    const colors = colormapPixels(1);
+    const src = Uint16Array.from({ length: 3000 }, (_, i) => (i * 29) % 65536);
+    const table = new Uint32Array(65536);
+    fillValueTable(table, 1000, 40000, colors);
+    const a = new Uint32Array(src.length);
+    const b = new Uint32Array(src.length);
+    mapByTable(src, table, a, src.length);
+    mapPerPixel(src, 1000, 40000, colors, b, src.length);
+    expect(b).toEqual(a);
+  });
+
+  it('returns the same colormap row every call (no allocation per frame)', () => {
+    expect(colormapPixels(3)).toBe(colormapPixels(3));
+  });
+
   it('maps only the first n pixels (buffers are reused at their largest)', () => {
     const out = new Uint32Array(4).fill(7);
-    mapFloat(Float32Array.of(0, 1, 2, 3), 0, 3, colormapPixels(0), out, 2);
+    mapPerPixel(Float32Array.of(0, 1, 2, 3), 0, 3, colormapPixels(0), out, 2);
     expect(out[2]).toBe(7);
     expect(out[3]).toBe(7);
     expect(out[0]).toBe(colormapPixels(0)[0]);
