@@ -51,6 +51,46 @@ test('focus view and colormaps change the picture; freeze is marked FROZEN', asy
   await checkFocusAndColormap(page, 'web');
 });
 
+test('focus view: only the focused channel is sent; back in the grid the others say RESUMING, not STALE, until their frames come', async () => {
+  await waitForFrames(page, [0, 1, 2, 3], 5);
+  await page.keyboard.press('2');
+  await expect(page.locator('[data-testid^="tile-"]')).toHaveCount(1);
+  await page.waitForTimeout(300); // frames already on their way land
+  const a = await received(page);
+  await page.waitForTimeout(1000);
+  const b = await received(page);
+  expect(b[1] - a[1], 'the focused channel keeps coming').toBeGreaterThan(10);
+  for (const ch of [0, 2, 3]) expect(b[ch] - a[ch], `hidden channel ${ch} is not sent`).toBe(0);
+  // Every signal the returning tiles show, from their first paint on.
+  await page.evaluate(() => {
+    const w = window as any;
+    w.__signals = [] as string[];
+    w.__sigObs = new MutationObserver((ms) => {
+      for (const m of ms) {
+        const el = m.target as HTMLElement;
+        if (el.dataset?.signal) w.__signals.push(`${el.dataset.testid}:${el.dataset.signal}`);
+      }
+    });
+    w.__sigObs.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-signal'] });
+  });
+  await page.keyboard.press('Escape');
+  await expect(page.locator('[data-testid^="tile-"]')).toHaveCount(4);
+  await waitForFrames(page, [0, 2, 3], Math.max(b[0], b[2], b[3]) + 3);
+  await expect.poll(() => page.evaluate(() => [0, 1, 2, 3].map((c) => document.querySelector<HTMLElement>(`[data-testid="tile-${c}"]`)?.dataset.signal)), { timeout: 5000 }).toEqual(['live', 'live', 'live', 'live']);
+  const seen = (await page.evaluate(() => {
+    const w = window as any;
+    w.__sigObs.disconnect();
+    return w.__signals;
+  })) as string[];
+  console.log(`focus view, signals of the returning tiles: ${seen.join(' ')}`);
+  for (const ch of [0, 2, 3]) {
+    const first = seen.find((x) => x.startsWith(`tile-${ch}:`) && !x.endsWith(':live'));
+    // An old image is said to be old (RESUMING) rather than passed off as live or called a lost
+    // signal; a STALE can only follow it if no frame came within 3 periods (a loaded machine).
+    if (first) expect(first, `tile ${ch}: ${seen.filter((x) => x.startsWith(`tile-${ch}:`)).join(' ')}`).toBe(`tile-${ch}:held`);
+  }
+});
+
 test('the display is chosen for the machine: Canvas 2D where WebGL runs on the CPU, said in the status bar', async () => {
   const d = (await page.evaluate(() => (window as any).__specula.ui.getState().display)) as { kind: string; renderer: string | null; reason: string };
   // The choice is the probe's (a WebGL that failed to start would say so and fail this), and

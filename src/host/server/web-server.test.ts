@@ -358,6 +358,31 @@ describe('display on demand (a host that makes frames when asked)', () => {
     ws.close();
   }, 10_000);
 
+  it('a focus view (subscribe to some channels) asks only for those, frees the places kept for the others, and asks for all again after', async () => {
+    const bins: Buffer[] = [];
+    const ws = await openWs(dsrv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], bins, false);
+    const W = CLIENT_FRAME_WINDOW;
+    await vi.waitFor(() => expect(dh.pulls).toEqual([...Array(W).keys()]), { timeout: 2000, interval: 5 });
+    const client = [...dsrv.clients][0];
+    ws.send(JSON.stringify({ type: 'subscribe', channels: [W + 1] }));
+    // The places kept for channels 0..W-1 are given back at once (not after PULL_RESERVE_MS): the
+    // shown channel is asked, and asked ahead, within the window.
+    await vi.waitFor(() => expect(dh.pulls.slice(W)).toEqual([W + 1]), { timeout: 100, interval: 2 });
+    dh.emitFrame(0, 1, 1); // asked before the focus, made after: not sent
+    dh.emitFrame(W + 1, 1, 9);
+    await vi.waitFor(() => expect(bins).toHaveLength(1), { timeout: 2000, interval: 5 });
+    expect(bins[0].readUInt32LE(FH.channel)).toBe(W + 1);
+    await vi.waitFor(() => expect(dh.pulls.slice(W)).toEqual([W + 1, W + 1]), { timeout: 2000, interval: 5 }); // ahead, while drawn
+    await new Promise((r) => setTimeout(r, 30));
+    expect(new Set(dh.pulls.slice(W))).toEqual(new Set([W + 1]));
+    expect(bins).toHaveLength(1);
+    ws.send(ackOf(W + 1));
+    ws.send(JSON.stringify({ type: 'subscribe' })); // back to the grid: every channel takes turns again
+    await vi.waitFor(() => expect(new Set(dh.pulls.slice(W + 2))).toEqual(new Set([0, 1, 2])), { timeout: 2000, interval: 5 });
+    expect(client.droppedTotal).toBe(0);
+    ws.close();
+  });
+
   it('stops pacing while its only client takes no frames', async () => {
     const ws = await openWs(dsrv.baseUrl.replace('http', 'ws') + `ws?token=${TOKEN}`, [], [], false);
     await vi.waitFor(() => expect(dh.paced).toEqual([true]), { timeout: 2000, interval: 5 });

@@ -235,6 +235,29 @@ export class WsClient {
     }
   }
 
+  /**
+   * After a `subscribe` that leaves channels out: their waiting frames are given back (not counted
+   * as dropped, like any frame of a channel the client does not take) and the window places kept
+   * for their asked-for frames are freed now rather than when the reservation lapses. Frames of
+   * theirs already sent are still acknowledged.
+   */
+  private forgetHidden(): void {
+    if (!this.channels) return;
+    for (const s of this.slotList) {
+      if (this.channels.has(s.channel)) continue;
+      if (s.reservedAt !== 0) {
+        s.reservedAt = 0;
+        this.reserved--;
+      }
+      s.pulledAt = 0;
+      if (s.pending) {
+        s.pending.release();
+        s.pending = null;
+        this.waiting--;
+      }
+    }
+  }
+
   /** Display on demand: ask for a channel's next frame and keep a window place for it. */
   private ask(s: ChannelSlot): void {
     const now = msNow();
@@ -324,6 +347,7 @@ export class WsClient {
       this.sendJson({ type: 'result', id: typeof msg.id === 'number' ? msg.id : -1, outcome });
     } else if (msg.type === 'subscribe') {
       this.channels = Array.isArray(msg.channels) ? new Set(msg.channels) : null;
+      this.forgetHidden();
       const frames = msg.frames !== false;
       if (frames !== this.frames) {
         this.frames = frames;

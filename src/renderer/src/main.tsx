@@ -15,6 +15,7 @@ function wire(bridge: SpeculaBridge, controller: DisplayController): void {
   const set = useUi.getState().set;
   bridge.onFrames(controller.onFrame);
   controller.setFrameDone((channel) => bridge.frameDone(channel));
+  controller.setShowOnly((channels) => bridge.showOnly(channels));
   bridge.on('channels', (channels) => set({ channels }));
   bridge.on('state', (engine) => set({ engine, budgetMs: engine.budgetMs }));
   bridge.on('health', (list) => set({ health: Object.fromEntries(list.map((h) => [h.channel, h])) }));

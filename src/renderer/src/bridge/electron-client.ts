@@ -61,6 +61,11 @@ export class ElectronBridge implements SpeculaBridge {
     };
   };
 
+  /** Nothing to do: each channel has its own port, and a hidden channel's newest frame waits in its worker. */
+  showOnly(): boolean {
+    return false;
+  }
+
   frameDone(channel: number): void {
     // After a worker restart this may answer a frame of the old port on the new one: the new worker
     // then sends its next frame one answer early, once; its window is still bounded.

@@ -23,6 +23,8 @@ export class WebBridge implements SpeculaBridge {
   private readonly events = new EventFanout();
   private readonly worker: Worker;
   private frameListener: FrameListener | null = null;
+  /** The page's last `showOnly` (sent again on every (re)connection: the server forgets it). */
+  private shown: number[] | null = null;
 
   constructor(private readonly base: URL, private readonly token: string) {
     this.worker = new Worker(new URL('./frame-worker.ts', import.meta.url), { type: 'module', name: 'specula-frames' });
@@ -52,6 +54,7 @@ export class WebBridge implements SpeculaBridge {
       }
       this.frameListener?.({ channel: m.channel, bytes: new Uint8Array(m.buffer), receivedAtMs: performance.now(), droppedBefore: m.dropped });
     } else if (m.type === 'status') {
+      if (m.connected && this.shown) this.subscribe();
       this.events.emit('connection', { connected: m.connected, reason: m.reason });
     } else if (m.type === 'text') {
       const msg = m.message;
@@ -89,6 +92,16 @@ export class WebBridge implements SpeculaBridge {
 
   frameDone(channel: number): void {
     this.toWorker({ type: 'ack', channel });
+  }
+
+  showOnly(channels: readonly number[] | null): boolean {
+    this.shown = channels ? [...channels] : null;
+    this.subscribe();
+    return this.shown !== null;
+  }
+
+  private subscribe(): void {
+    this.toWorker({ type: 'send', message: this.shown ? { type: 'subscribe', channels: this.shown } : { type: 'subscribe' } });
   }
 
   onFrames(listener: FrameListener): () => void {

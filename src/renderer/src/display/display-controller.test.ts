@@ -76,19 +76,30 @@ describe('DisplayController and the engine\'s stall notices (web mode `stale` ev
   });
 });
 
+/** requestAnimationFrame (queued, played by the test) and window for a controller under vitest. */
+function stubBrowser(): FrameRequestCallback[] {
+  const g = globalThis as unknown as Record<string, unknown>;
+  const rafs: FrameRequestCallback[] = [];
+  g.requestAnimationFrame = (cb: FrameRequestCallback) => rafs.push(cb);
+  g.window = { devicePixelRatio: 1 };
+  return rafs;
+}
+
+function unstubBrowser(): void {
+  const g = globalThis as unknown as Record<string, unknown>;
+  delete g.requestAnimationFrame;
+  delete g.window;
+}
+
 describe('DisplayController stamps renderer hops through the latency probe (one clock sync)', () => {
   let c: DisplayController;
-  const g = globalThis as unknown as Record<string, unknown>;
   afterEach(() => {
     c?.dispose();
-    delete g.requestAnimationFrame;
-    delete g.window;
+    unstubBrowser();
   });
 
   it('every presented frame carries received and uploaded; a replaced frame is acked as dropped; each frame is reported done to the transport once', () => {
-    const rafs: FrameRequestCallback[] = [];
-    g.requestAnimationFrame = (cb: FrameRequestCallback) => rafs.push(cb);
-    g.window = { devicePixelRatio: 1 };
+    const rafs = stubBrowser();
     useUi.getState().set({ connected: true, channels: [{ channel: 3, label: 'CH 3', fps: 30, lines: 2, samples: 4, enabled: true, cascade: 'x' }], focus: null, health: {}, frozen: {}, frozenAll: false });
     c = new DisplayController();
     const done: number[] = [];
@@ -163,5 +174,68 @@ describe('DisplayController stamps renderer hops through the latency probe (one 
     expect(byRow[1][AckField.stamps + Hop.Uploaded] - byRow[1][AckField.stamps + Hop.Received]).toBe(1e6); // received at t+1 ms, uploaded (surface's time) at t+2 ms
     expect(byRow[1][AckField.stamps + Hop.Presented] - byRow[1][AckField.stamps + Hop.Uploaded]).toBe(1e6); // presented when the surface said, 1 ms later
     expect(c.clock.offsetMs).toBe(1000);
+  });
+});
+
+describe('DisplayController in focus view (web mode: the transport holds back hidden channels)', () => {
+  let c: DisplayController;
+  afterEach(() => {
+    c?.dispose();
+    unstubBrowser();
+  });
+
+  it('tells the transport the channels shown, and a channel back on screen says RESUMING over its old image until a frame comes (STALE after 3 periods)', () => {
+    const rafs = stubBrowser();
+    const info = (channel: number) => ({ channel, label: `CH ${channel}`, fps: 30, lines: 2, samples: 4, enabled: true, cascade: 'x' });
+    useUi.getState().set({ connected: true, channels: [info(3), info(4)], focus: null, health: {}, frozen: {}, frozenAll: false, engine: null, replayState: null });
+    c = new DisplayController();
+    const told: (number[] | null)[] = [];
+    c.setShowOnly((chs) => (told.push(chs ? [...chs] : null), chs !== null));
+    const gl = { lost: false, frame() {}, setView() {}, setSize() {}, destroy() {} };
+    Object.assign(c as unknown as Record<string, unknown>, { gl, canvas: { clientWidth: 10, clientHeight: 10, width: 10, height: 10, getBoundingClientRect: () => ({ left: 0, top: 0 }) } });
+    const redraw = () => {
+      c.requestRedraw();
+      while (rafs.length) rafs.shift()!(0);
+    };
+    const t0 = performance.now();
+    c.store.slot(3).noteArrival(t0);
+    c.store.slot(4).noteArrival(t0);
+    redraw();
+    expect(told).toEqual([]); // all shown: nothing to tell
+    useUi.getState().set({ focus: 3 });
+    redraw();
+    expect(told).toEqual([[3]]);
+    redraw();
+    expect(told).toEqual([[3]]); // said once per change
+    const back = t0 + 5000; // channel 4 was hidden for 5 s: its image is that old
+    c.store.slot(3).noteArrival(back - 10);
+    useUi.getState().set({ focus: null });
+    redraw();
+    expect(told).toEqual([[3], null]);
+    expect(c.store.slot(4).resumedAtMs).toBeGreaterThanOrEqual(t0); // stamped on its return…
+    expect(c.store.slot(3).resumedAtMs).toBe(-1); // …the focused channel never left
+    c.store.slot(4).resumedAtMs = back; // (the same stamp on the test's own clock)
+    const sig = c.signalOf(4, back + 20);
+    expect(sig).toMatchObject({ kind: 'held', reason: 'RESUMING' });
+    expect((sig as { ageMs: number }).ageMs).toBeCloseTo(5020, 0); // the image's true age
+    expect(c.signalOf(4, back + 3 * 33.4 + 1).kind).toBe('stale'); // no frame within the threshold
+    c.store.slot(4).noteArrival(back + 40);
+    expect(c.signalOf(4, back + 50).kind).toBe('live');
+    expect(c.signalOf(3, back).kind).toBe('live'); // the focused channel never left
+  });
+
+  it('marks returning channels only when the transport really held them back (Electron: frames kept coming)', () => {
+    useUi.getState().set({ connected: true, channels: [{ channel: 3, label: 'CH 3', fps: 30, lines: 2, samples: 4, enabled: true, cascade: 'x' }, { channel: 4, label: 'CH 4', fps: 30, lines: 2, samples: 4, enabled: true, cascade: 'x' }], focus: null, health: {} });
+    const rafs = stubBrowser();
+    c = new DisplayController();
+    c.setShowOnly(() => false);
+    Object.assign(c as unknown as Record<string, unknown>, { gl: { lost: false, frame() {}, setView() {}, setSize() {}, destroy() {} }, canvas: { clientWidth: 10, clientHeight: 10, width: 10, height: 10, getBoundingClientRect: () => ({ left: 0, top: 0 }) } });
+    c.store.slot(4).noteArrival(performance.now());
+    for (const focus of [3, null]) {
+      useUi.getState().set({ focus });
+      c.requestRedraw();
+      while (rafs.length) rafs.shift()!(0);
+    }
+    expect(c.store.slot(4).resumedAtMs).toBe(-1);
   });
 });

@@ -14,7 +14,7 @@ import { parseDisplayPreference } from './display-backend';
 import { createSurface, type GlSurface } from './gl-surface';
 import type { LoopFrame, UploadedFrame, ViewTile } from './draw-loop';
 import { backingScale, type TileExtent } from './layout';
-import { formatAge, heldReason, nominalPeriodMs, tileSignal, type TileSignal } from './staleness';
+import { formatAge, heldReason, nominalPeriodMs, STALE_PERIODS, tileSignal, type TileSignal } from './staleness';
 import { effectiveRange } from './window-level';
 
 /** DOM nodes of one tile that the controller writes (found once by data-role). */
@@ -108,6 +108,8 @@ export class DisplayController {
       // The engine's stall notices describe the connection they came on; after a reconnect only
       // new notices (and the page's own watchdog) count.
       if (s.connected !== prev.connected) for (const slot of this.store.all()) slot.engineStale = null;
+      // At once, not at the next draw: the returning tiles mount (and are judged) before that.
+      if (s.channels !== prev.channels || s.focus !== prev.focus) this.updateShown();
       // Redraw for view changes only (health updates a few times a second do not change pixels).
       if (s.channels !== prev.channels || s.focus !== prev.focus || s.colormap !== prev.colormap || s.colormapByChannel !== prev.colormapByChannel ||
         s.wlGlobal !== prev.wlGlobal || s.wlByChannel !== prev.wlByChannel || s.frozen !== prev.frozen || s.frozenAll !== prev.frozenAll || s.panel !== prev.panel) {
@@ -200,6 +202,44 @@ export class DisplayController {
     this.frameDone = done;
   }
 
+  /** Tells the transport which channels are on screen (`SpeculaBridge.showOnly`). */
+  private showOnly: (channels: readonly number[] | null) => boolean = () => false;
+  /** The last list told (`*` for all), so a redraw does not repeat it. */
+  private shownKey = '*';
+  /** The transport holds back the frames of the channels not on screen (its answer to `showOnly`). */
+  private filtering = false;
+
+  /** Connect the transport's channel filter (see `showOnly`). */
+  setShowOnly(fn: (channels: readonly number[] | null) => boolean): void {
+    this.showOnly = fn;
+  }
+
+  /** The channels on screen now (`visible`), and the transport told. */
+  private updateShown(): number[] {
+    const visible = visibleChannels(this.ui);
+    const before = this.visible;
+    this.visible = new Set(visible);
+    this.tellShown(visible, before);
+    return visible;
+  }
+
+  /**
+   * After the view changed: tell the transport the channels on screen (all: null). Channels coming
+   * back from a filter show their last, old image until a new frame comes: marked as resuming so
+   * the tile says so (`signalOf`) instead of passing the old image for live.
+   */
+  private tellShown(visible: readonly number[], before: ReadonlySet<number>): void {
+    const list = visible.length >= this.ui.channels.length ? null : visible;
+    const key = list ? list.join(',') : '*';
+    if (key === this.shownKey) return;
+    this.shownKey = key;
+    if (this.filtering) {
+      const now = performance.now();
+      for (const ch of visible) if (!before.has(ch) && this.store.has(ch)) this.store.slot(ch).resumedAtMs = now;
+    }
+    this.filtering = this.showOnly(list);
+  }
+
   /** Entry of every display frame (from the bridge): straight on to the surface unless held. */
   onFrame = (f: DeliveredFrame): void => {
     const slot = this.store.put(f.bytes, f.channel, f.receivedAtMs, f.droppedBefore);
@@ -284,8 +324,7 @@ export class DisplayController {
     if (!gl || !this.canvas) return;
     this.redrawRequested = false;
     const ui = this.ui;
-    const visible = visibleChannels(ui);
-    this.visible = new Set(visible);
+    const visible = this.updateShown();
     this.resizeCanvas(visible);
     gl.setView(this.viewTiles(ui, visible));
     this.stats.fullDraws++;
@@ -458,7 +497,9 @@ export class DisplayController {
   signalOf(ch: number, now: number): TileSignal {
     const s = this.store.has(ch) ? this.store.slot(ch) : null;
     const h: ChannelHealth | undefined = this.ui.health[ch];
-    const held = heldReason(this.ui.engine?.paused ?? false, this.ui.replayState);
+    // Back on screen after the transport held its frames: an old image, not a lost signal (yet).
+    const resuming = s !== null && s.resumedAtMs > s.lastArrivalMs && now - s.resumedAtMs <= STALE_PERIODS * this.periodOf(ch);
+    const held = heldReason(this.ui.engine?.paused ?? false, this.ui.replayState) ?? (resuming ? 'RESUMING' : null);
     const es = s?.engineStale;
     const sig = tileSignal(now, s ? s.lastArrivalMs : -1, this.periodOf(ch), h, this.ui.connected, held, es ? es.ageMs + (now - es.atMs) : null);
     const down = this.downSince.get(ch);
@@ -492,6 +533,9 @@ export class DisplayController {
       const s = this.store.slot(ch);
       const due = s.cadence.staleAtMs(this.nominalOf(ch)) + 1 - now; // Infinity before the first frame
       if (due > 0 && due < next) next = due;
+      // A resuming channel turns STALE if no frame comes within the threshold after its return.
+      const resumeDue = s.resumedAtMs > s.lastArrivalMs ? s.resumedAtMs + STALE_PERIODS * this.periodOf(ch) + 1 - now : -1;
+      if (resumeDue > 0 && resumeDue < next) next = resumeDue;
     }
     return next;
   }

@@ -49,6 +49,11 @@ export class ChannelSlot {
    * last frame (engine clock ms); null while it produces.
    */
   engineStale: { atMs: number; ageMs: number; lastFrameMs: number; thresholdMs: number } | null = null;
+  /**
+   * Page time this channel came back on screen after the transport held its frames back (focus
+   * view, web mode); -1 if never. Until a frame newer than that arrives, its tile shows an old image.
+   */
+  resumedAtMs = -1;
 
   constructor(readonly channel: number) {}
 
