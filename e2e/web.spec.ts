@@ -68,7 +68,10 @@ test('focus view: only the focused channel is sent; back in the grid the others 
     w.__sigObs = new MutationObserver((ms) => {
       for (const m of ms) {
         const el = m.target as HTMLElement;
-        if (el.dataset?.signal) w.__signals.push(`${el.dataset.testid}:${el.dataset.signal}`);
+        const sig = el.dataset?.signal;
+        if (!sig) continue;
+        const title = el.querySelector('[data-role="overlay-title"]')?.textContent ?? '';
+        w.__signals.push(`${el.dataset.testid}:${sig}${sig === 'held' ? `(${title})` : ''}`);
       }
     });
     w.__sigObs.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-signal'] });
@@ -83,12 +86,12 @@ test('focus view: only the focused channel is sent; back in the grid the others 
     return w.__signals;
   })) as string[];
   console.log(`focus view, signals of the returning tiles: ${seen.join(' ')}`);
-  for (const ch of [0, 2, 3]) {
-    const first = seen.find((x) => x.startsWith(`tile-${ch}:`) && !x.endsWith(':live'));
-    // An old image is said to be old (RESUMING) rather than passed off as live or called a lost
-    // signal; a STALE can only follow it if no frame came within 3 periods (a loaded machine).
-    if (first) expect(first, `tile ${ch}: ${seen.filter((x) => x.startsWith(`tile-${ch}:`)).join(' ')}`).toBe(`tile-${ch}:held`);
-  }
+  // An old image is said to be old (RESUMING) rather than passed off as live or called a lost
+  // signal; a STALE can only follow it if no frame came within 3 periods (a loaded machine). A tile
+  // whose first new frame beat its first paint may go straight to live, but not all three.
+  const firsts = [0, 2, 3].map((ch) => seen.find((x) => x.startsWith(`tile-${ch}:`)));
+  for (const f of firsts) if (f && !f.endsWith(':live')) expect(f, seen.join(' ')).toMatch(/^tile-\d:held\(RESUMING — not live\)$/);
+  expect(firsts.filter((f) => f?.includes(':held(RESUMING')).length, seen.join(' ')).toBeGreaterThan(0);
 });
 
 test('the display is chosen for the machine: Canvas 2D where WebGL runs on the CPU, said in the status bar', async () => {

@@ -252,9 +252,10 @@ export interface SpeculaBridge {
    * The channels on screen (`null`: all of them). A transport that chooses what to send (web mode:
    * the server's `subscribe`) then sends only these, so the frames a focus view hides leave the
    * share of the page, the socket and (display on demand) the cascades to the channels shown.
-   * Electron keeps one port per channel and does nothing here: a hidden channel's newest frame
-   * waits in its worker. Sent again by the transport after a reconnect. Returns whether the
-   * transport now holds back the other channels' frames (web: true for a list; Electron: false).
+   * Electron keeps one port per channel and does nothing here: a hidden channel's frames keep
+   * coming and the page holds the newest (acknowledging each at once). Sent again by the transport
+   * after a reconnect. Returns whether the transport now holds back the other channels' frames
+   * (web: true for a list; Electron: false).
    */
   showOnly(channels: readonly number[] | null): boolean;
 }

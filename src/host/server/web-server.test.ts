@@ -364,10 +364,12 @@ describe('display on demand (a host that makes frames when asked)', () => {
     const W = CLIENT_FRAME_WINDOW;
     await vi.waitFor(() => expect(dh.pulls).toEqual([...Array(W).keys()]), { timeout: 2000, interval: 5 });
     const client = [...dsrv.clients][0];
+    const focusAt = performance.now();
     ws.send(JSON.stringify({ type: 'subscribe', channels: [W + 1] }));
-    // The places kept for channels 0..W-1 are given back at once (not after PULL_RESERVE_MS): the
-    // shown channel is asked, and asked ahead, within the window.
-    await vi.waitFor(() => expect(dh.pulls.slice(W)).toEqual([W + 1]), { timeout: 100, interval: 2 });
+    // The places kept for channels 0..W-1 are given back at once (not when they lapse after
+    // PULL_RESERVE_MS): the shown channel is asked within the window.
+    await vi.waitFor(() => expect(dh.pulls.slice(W)).toEqual([W + 1]), { timeout: 2000, interval: 2 });
+    expect(dh.pullTimes[W] - focusAt).toBeLessThan(PULL_RESERVE_MS);
     dh.emitFrame(0, 1, 1); // asked before the focus, made after: not sent
     dh.emitFrame(W + 1, 1, 9);
     await vi.waitFor(() => expect(bins).toHaveLength(1), { timeout: 2000, interval: 5 });
@@ -380,6 +382,11 @@ describe('display on demand (a host that makes frames when asked)', () => {
     ws.send(JSON.stringify({ type: 'subscribe' })); // back to the grid: every channel takes turns again
     await vi.waitFor(() => expect(new Set(dh.pulls.slice(W + 2))).toEqual(new Set([0, 1, 2])), { timeout: 2000, interval: 5 });
     expect(client.droppedTotal).toBe(0);
+    // A list that is not one of channel ids is refused with a message that names it.
+    const texts: string[] = [];
+    ws.on('message', (d, binary) => { if (!binary) texts.push(String(d)); });
+    ws.send(JSON.stringify({ type: 'subscribe', channels: ['1'] }));
+    await vi.waitFor(() => expect(texts.join()).toContain('subscribe: channels must be a list of channel ids (integers ≥ 0), got [\\"1\\"]'), { timeout: 2000, interval: 5 });
     ws.close();
   });
 

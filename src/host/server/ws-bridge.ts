@@ -346,7 +346,12 @@ export class WsClient {
       const outcome = await dispatchCall(this.handlers, msg.method, msg.params);
       this.sendJson({ type: 'result', id: typeof msg.id === 'number' ? msg.id : -1, outcome });
     } else if (msg.type === 'subscribe') {
-      this.channels = Array.isArray(msg.channels) ? new Set(msg.channels) : null;
+      const chans: unknown = msg.channels;
+      if (chans !== undefined && !(Array.isArray(chans) && chans.every((c) => Number.isInteger(c) && c >= 0))) {
+        this.sendJson({ type: 'result', id: -1, outcome: { ok: false, error: { code: 'bad-params', message: `subscribe: channels must be a list of channel ids (integers ≥ 0), got ${JSON.stringify(chans)}` } } });
+        return;
+      }
+      this.channels = Array.isArray(chans) ? new Set(chans as number[]) : null;
       this.forgetHidden();
       const frames = msg.frames !== false;
       if (frames !== this.frames) {

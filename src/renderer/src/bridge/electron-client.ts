@@ -61,7 +61,7 @@ export class ElectronBridge implements SpeculaBridge {
     };
   };
 
-  /** Nothing to do: each channel has its own port, and a hidden channel's newest frame waits in its worker. */
+  /** Nothing to do: each channel has its own port; a hidden channel's frames keep coming and the page holds the newest. */
   showOnly(): boolean {
     return false;
   }

@@ -219,9 +219,28 @@ describe('DisplayController in focus view (web mode: the transport holds back hi
     expect(sig).toMatchObject({ kind: 'held', reason: 'RESUMING' });
     expect((sig as { ageMs: number }).ageMs).toBeCloseTo(5020, 0); // the image's true age
     expect(c.signalOf(4, back + 3 * 33.4 + 1).kind).toBe('stale'); // no frame within the threshold
+    // The watchdog wakes when the RESUMING grace ends, not just at its next periodic tick.
+    c.registerTile(4, { querySelector: () => null, dataset: {}, getBoundingClientRect: () => ({ left: 0, top: 0, width: 10, height: 10 }) } as unknown as HTMLElement);
+    c.store.slot(4).resumedAtMs = back; // (registering ran the watchdog on the real clock)
+    const deadline = (c as unknown as { nextDeadline(now: number): number }).nextDeadline;
+    expect(deadline.call(c, back + 3 * 33.4 - 10)).toBeCloseTo(11, 0);
+    // A channel the engine already called stalled gets no grace: STALE at once.
+    c.onEngineStale({ channel: 4, stale: true, ageMs: 4000, lastFrameMs: 1000 });
+    expect(c.signalOf(4, back + 20).kind).toBe('stale');
+    c.onEngineStale({ channel: 4, stale: false, ageMs: 0, lastFrameMs: 6000 });
     c.store.slot(4).noteArrival(back + 40);
     expect(c.signalOf(4, back + 50).kind).toBe('live');
     expect(c.signalOf(3, back).kind).toBe('live'); // the focused channel never left
+    // From one focused channel straight to another: the newcomer is the one resuming.
+    c.store.slot(3).resumedAtMs = -1;
+    c.store.slot(4).resumedAtMs = -1;
+    useUi.getState().set({ focus: 3 });
+    redraw();
+    useUi.getState().set({ focus: 4 });
+    redraw();
+    expect(told.slice(-2)).toEqual([[3], [4]]);
+    expect(c.store.slot(4).resumedAtMs).toBeGreaterThan(0);
+    expect(c.store.slot(3).resumedAtMs).toBe(-1);
   });
 
   it('marks returning channels only when the transport really held them back (Electron: frames kept coming)', () => {

@@ -497,8 +497,9 @@ export class DisplayController {
   signalOf(ch: number, now: number): TileSignal {
     const s = this.store.has(ch) ? this.store.slot(ch) : null;
     const h: ChannelHealth | undefined = this.ui.health[ch];
-    // Back on screen after the transport held its frames: an old image, not a lost signal (yet).
-    const resuming = s !== null && s.resumedAtMs > s.lastArrivalMs && now - s.resumedAtMs <= STALE_PERIODS * this.periodOf(ch);
+    // Back on screen after the transport held its frames: an old image, not a lost signal (yet) —
+    // unless the engine already said the channel stopped producing: then no frame is coming.
+    const resuming = s !== null && !s.engineStale && s.resumedAtMs > s.lastArrivalMs && now - s.resumedAtMs <= STALE_PERIODS * this.periodOf(ch);
     const held = heldReason(this.ui.engine?.paused ?? false, this.ui.replayState) ?? (resuming ? 'RESUMING' : null);
     const es = s?.engineStale;
     const sig = tileSignal(now, s ? s.lastArrivalMs : -1, this.periodOf(ch), h, this.ui.connected, held, es ? es.ageMs + (now - es.atMs) : null);
@@ -605,8 +606,9 @@ export class DisplayController {
       v.lastSignal = key;
       v.el.dataset.signal = key;
       if (v.overlay) v.overlay.hidden = key === 'live';
-      if (v.overlayTitle) v.overlayTitle.textContent = title;
     }
+    // The title too can change within one kind (held: RESUMING → DEVICE PAUSED).
+    if (v.overlayTitle && v.overlayTitle.textContent !== title) v.overlayTitle.textContent = title;
     if (v.overlayDetail && v.overlayDetail.textContent !== detail) v.overlayDetail.textContent = detail;
   }
 
