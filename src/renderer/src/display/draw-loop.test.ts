@@ -24,7 +24,7 @@ function fakeGl() {
 const frame = (channel: number, tag: number, vmax = 200): LoopFrame => ({ channel, width: 4, height: 2, dtype: DType.U8, vmin: 10, vmax, bytes: Uint8Array.of(tag), fresh: true });
 const tile = (channel: number, x = 0): ViewTile => ({ channel, x, y: 0, w: 10, h: 10, wlGlobal: null, cmapRow: 0 });
 
-function setup() {
+function setup(maxDrawsPerRefresh?: number) {
   const gl = fakeGl();
   const rafs: (() => void)[] = [];
   let t = 100;
@@ -35,7 +35,7 @@ function setup() {
     taken: (channels) => taken.push([...channels]), // copied: the loop reuses the array
     presented: (uploaded, dropped, at) => out.push({ uploaded, dropped, at }),
     error: (m) => errors.push(m),
-  });
+  }, maxDrawsPerRefresh);
   const tick = (dt = 16) => {
     t += dt;
     const due = rafs.splice(0);
@@ -64,8 +64,22 @@ describe('DrawLoop (the GL worker’s draw loop)', () => {
     expect(out).toHaveLength(1); // and nothing more to present
   });
 
-  it('draws at most once per refresh: frames after a draw wait for the next animation frame, newest per channel; replaced ones come back as dropped', () => {
-    const { gl, loop, out, tick, taken } = setup();
+  it('draws at most twice per refresh (by default): a second channel\'s frame in the same refresh is drawn at once too, a third waits', () => {
+    const { gl, loop, out, tick } = setup();
+    loop.setView([tile(0), tile(1, 10), tile(2, 20)]);
+    loop.frame(frame(0, 1));
+    loop.frame(frame(1, 2)); // same refresh, another channel: not a refresh later on screen
+    expect(gl.uploads).toEqual([1, 2]);
+    expect(gl.renders).toHaveLength(2);
+    loop.frame(frame(2, 3)); // the bound: waits for the animation frame
+    expect(gl.renders).toHaveLength(2);
+    tick(); // presents 1 and 2 together, draws 3
+    expect(out[0].uploaded.map((u) => u.frame.bytes[0])).toEqual([1, 2]);
+    expect(gl.uploads).toEqual([1, 2, 3]);
+  });
+
+  it('with one draw per refresh: frames after a draw wait for the next animation frame, newest per channel; replaced ones come back as dropped', () => {
+    const { gl, loop, out, tick, taken } = setup(1);
     loop.setView([tile(0), tile(1, 10)]);
     loop.frame(frame(0, 1)); // drawn at once
     expect(taken).toEqual([[0]]); // the loop is done with it right after the draw (before it is presented)

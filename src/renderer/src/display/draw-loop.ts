@@ -4,12 +4,13 @@
  * and at the animation frame after that draw the frames go back to the page with the times of
  * upload and presentation.
  *
- * When a frame arrives and nothing has been drawn since the last animation frame, it is drawn at
- * once rather than at the next animation frame: the canvas commits when the task ends and the
- * compositor shows it with its next frame either way, so waiting for the animation frame only
- * added up to one refresh (~8 ms on average, 17 ms at worst at 60 Hz) to every frame's latency.
- * Frames arriving after that draw wait for the next animation frame and are drawn together, which
- * keeps the one-draw-per-refresh bound however many channels there are. View changes (size, tiles,
+ * When a frame arrives and fewer than `maxDrawsPerRefresh` draws happened since the last animation
+ * frame, it is drawn at once rather than at the next animation frame: the canvas commits when the
+ * task ends and the compositor shows it with its next frame either way, so waiting for the
+ * animation frame only added up to one refresh (~8 ms on average, 17 ms at worst at 60 Hz) to the
+ * frame's latency — and a frame drawn at the animation frame is presented only at the one after.
+ * Frames arriving after those draws wait for the next animation frame and are drawn together,
+ * which bounds the draws (and canvas commits) per refresh however many channels there are. View changes (size, tiles,
  * window/level) are not latency-critical and wait for the animation frame, so a burst of them is
  * drawn once, unless a frame draws first (it takes the pending view along). A frame of a new
  * geometry can so be drawn once with the old view before the page's new view arrives: one wasted
@@ -82,8 +83,8 @@ export class DrawLoop {
   private readonly takenChannels: number[] = [];
   /** An animation frame is requested (to draw what waits, to present what was drawn, or both). */
   private tickScheduled = false;
-  /** A draw happened since the last animation frame: further frames wait for the next one. */
-  private drewThisRefresh = false;
+  /** Draws since the last animation frame (at `maxDrawsPerRefresh`, further frames wait for the next one). */
+  private drawsThisRefresh = 0;
   /** Draws issued (diagnostics). */
   draws = 0;
 
@@ -93,6 +94,14 @@ export class DrawLoop {
     /** Page-clock ms. */
     private readonly now: () => number,
     private readonly out: LoopOutput,
+    /**
+     * Frames drawn at once on arrival per display refresh. 2: channels whose frames come in the
+     * same refresh (a device's channels are acquired together) are not a refresh apart on screen.
+     * Measured end to end on the 2-vCPU machine without a GPU (Canvas 2D, docs/latency.md): against
+     * 1, reference 2 channels p99 31–34 vs 41–51 ms, light 16 channels 54–56 vs 60–70 ms with more
+     * frames shown; 3 let the extra commits crowd the socket path at 16 channels.
+     */
+    private readonly maxDrawsPerRefresh = 2,
   ) {}
 
   /** A new frame for its channel; an older one still waiting is returned as dropped. */
@@ -103,7 +112,7 @@ export class DrawLoop {
       if (old.fresh) this.takenChannels.push(old.channel);
     }
     this.pending.set(f.channel, f);
-    if (this.drewThisRefresh) this.scheduleTick();
+    if (this.drawsThisRefresh >= this.maxDrawsPerRefresh) this.scheduleTick();
     else this.draw();
   }
 
@@ -131,7 +140,7 @@ export class DrawLoop {
   private readonly tick = (): void => {
     this.tickScheduled = false;
     if (this.uploaded.length > 0 || this.dropped.length > 0) this.present();
-    this.drewThisRefresh = false;
+    this.drawsThisRefresh = 0;
     if (this.pending.size > 0 || this.viewChanged) this.draw();
   };
 
@@ -158,7 +167,7 @@ export class DrawLoop {
       this.draws++;
       this.viewChanged = false;
       this.dirty.clear();
-      this.drewThisRefresh = true;
+      this.drawsThisRefresh++;
     }
     if (this.takenChannels.length > 0) {
       this.out.taken(this.takenChannels);
