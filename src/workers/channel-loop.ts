@@ -297,7 +297,7 @@ export class ChannelLoop {
     this.waiting = false;
     if (!this.running) return;
     if (status === ReadStatus.Frame) {
-      if ((this.wanted || !this.paced) && this.consumer.readLatest(this.header, this.payload, this.info) === ReadStatus.Frame) {
+      if (this.wantsFrame() && this.consumer.readLatest(this.header, this.payload, this.info) === ReadStatus.Frame) {
         // A pull came while we waited (or pacing ended): this new frame is the one to show (read
         // here, on the JS thread).
         this.stats.latestSeq = this.info[ReadInfo.latestSeq] || this.stats.latestSeq;
@@ -307,13 +307,18 @@ export class ChannelLoop {
       }
       this.arm();
     } else if (status === ReadStatus.Timeout) {
-      if ((this.wanted || !this.paced) && this.lastWasPassed && this.consumer.readLatest(this.header, this.payload, this.info) === ReadStatus.Frame) {
+      if (this.wantsFrame() && this.lastWasPassed && this.consumer.readLatest(this.header, this.payload, this.info) === ReadStatus.Frame) {
         this.processWanted();
       }
       this.arm();
     } else {
       this.armLater(20);
     }
+  }
+
+  /** The next frame is to be processed: a pull is waiting, or pacing is off. */
+  private wantsFrame(): boolean {
+    return this.wanted || !this.paced;
   }
 
   /** Run the frame now in the buffers through the cascade; it answers any pull. A failing frame is reported, the loop goes on. */

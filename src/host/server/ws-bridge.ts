@@ -164,8 +164,7 @@ export class WsClient {
     s.pulledAt = 0;
     if (s.reservedAt !== 0) {
       // The frame this client asked for: its place is kept, it goes now.
-      s.reservedAt = 0;
-      this.reserved--;
+      this.unreserve(s);
       if (s.pending === null && !s.writing && !s.acks.full) {
         frame.retain();
         this.send(s, frame);
@@ -245,10 +244,7 @@ export class WsClient {
     if (!this.channels) return;
     for (const s of this.slotList) {
       if (this.channels.has(s.channel)) continue;
-      if (s.reservedAt !== 0) {
-        s.reservedAt = 0;
-        this.reserved--;
-      }
+      this.unreserve(s);
       s.pulledAt = 0;
       if (s.pending) {
         s.pending.release();
@@ -256,6 +252,13 @@ export class WsClient {
         this.waiting--;
       }
     }
+  }
+
+  /** Give up the window place kept for a channel's asked-for frame, if there is one. */
+  private unreserve(s: ChannelSlot): void {
+    if (s.reservedAt === 0) return;
+    s.reservedAt = 0;
+    this.reserved--;
   }
 
   /** Display on demand: ask for a channel's next frame and keep a window place for it. */
@@ -297,9 +300,8 @@ export class WsClient {
     const now = msNow();
     for (const s of this.slotList) {
       if (s.reservedAt !== 0 && now - s.reservedAt > PULL_RESERVE_MS) {
-        s.reservedAt = 0;
+        this.unreserve(s);
         s.waitingSince = now;
-        this.reserved--;
       }
     }
     this.sendWaiting();

@@ -5,9 +5,16 @@
  */
 import { Canvas2dDisplay } from './canvas2d-display';
 import { GlDisplay } from './gl-display';
-import { isSoftwareRenderer, type DisplayChoice, type DisplayKind, type DisplayPreference, type PixelDisplay } from './pixel-display';
+import type { DisplayChoice, DisplayKind, DisplayPreference, PixelDisplay } from './pixel-display';
 
-export { isSoftwareRenderer } from './pixel-display';
+/** Renderer strings of WebGL implementations that run on the CPU. */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software rasterizer|microsoft basic render/i;
+
+/** This WebGL renderer (its `WEBGL_debug_renderer_info` string) runs on the CPU. */
+export function isSoftwareRenderer(renderer: string): boolean {
+  return SOFTWARE_RENDERER.test(renderer);
+}
+
 
 /** `?display=` as a preference; anything else is `auto`. */
 export function parseDisplayPreference(v: string | null | undefined): DisplayPreference {

@@ -45,12 +45,13 @@ export const WATCHDOG_MS = 50;
 /** HUD numbers ~4 times a second: readable, and DOM writes stay off the frame path. */
 const HUD_MS = 250;
 
+/** How long a process outage stays on the tile at least, ms. */
+export const DOWN_LATCH_MS = 1000;
+
 /** A parameter of the page URL (`?gl=page`, `?display=canvas2d`), null outside a browser page. */
 function query(name: string): string | null {
   return typeof location !== 'undefined' ? new URLSearchParams(location.search).get(name) : null;
 }
-/** How long a process outage stays on the tile at least, ms. */
-export const DOWN_LATCH_MS = 1000;
 
 export type PresentedListener = (channel: number, bytes: Uint8Array) => void;
 

@@ -30,14 +30,6 @@ export interface TileDraw {
   dirty?: boolean;
 }
 
-/** Renderer strings of WebGL implementations that run on the CPU. */
-const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software rasterizer|microsoft basic render/i;
-
-/** This WebGL renderer (its `WEBGL_debug_renderer_info` string) runs on the CPU. */
-export function isSoftwareRenderer(renderer: string): boolean {
-  return SOFTWARE_RENDERER.test(renderer);
-}
-
 /** Which implementation draws: WebGL (shader) or Canvas 2D (CPU lookup). */
 export type DisplayKind = 'webgl' | 'canvas2d';
 /** What the user asked for (`?display=` in the page URL); `auto` picks by the WebGL renderer. */

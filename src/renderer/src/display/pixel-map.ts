@@ -69,8 +69,5 @@ export function mapByTable(src: Uint8Array | Uint16Array, table: Uint32Array, ou
  */
 export function mapPerPixel(src: Float32Array | Uint16Array, lo: number, hi: number, colors: Uint32Array, out: Uint32Array, n: number): void {
   const { scale, bias } = windowScaleBias(lo, hi, win);
-  for (let i = 0; i < n; i++) {
-    const x = src[i] * scale + bias;
-    out[i] = colors[!(x > 0) ? 0 : x >= 1 ? 255 : (x * 255 + 0.5) | 0];
-  }
+  for (let i = 0; i < n; i++) out[i] = colors[lutIndex(src[i], scale, bias)];
 }
