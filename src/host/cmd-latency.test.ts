@@ -63,7 +63,10 @@ describe('specula latency (fake source, headless Chromium)', () => {
 
   it('fails the run when the budget is exceeded', async () => {
     // Through WebGL whatever the machine would choose: the latency path is the same either way.
-    const r = await run(['--report', join(dir, 'c'), '--budget', '20', '--test-relay-delay-ms', '30', '--display', 'webgl']);
+    const r = await run(['--report', join(dir, 'c'), '--budget', '20', '--test-relay-delay-ms', '30', '--display', 'webgl', '--trace']);
+    // The Chromium trace of the measured seconds: the page's renderer process is in it.
+    const trace = JSON.parse(readFileSync(join(dir, 'c', 'trace.json'), 'utf8')) as { traceEvents: { name: string; args?: { name?: string } }[] };
+    expect(trace.traceEvents.some((e) => e.name === 'process_name' && e.args?.name === 'Renderer')).toBe(true);
     expect(r.machine.display).toBe('WebGL (chosen in the page URL (?display=))');
     expect(r.verdict.pass).toBe(false);
     expect(r.verdict.reasons.join('\n')).toMatch(/channel 0: p99 \d+\.\d ms > budget 20 ms/);
@@ -76,5 +79,6 @@ describe('specula latency (fake source, headless Chromium)', () => {
     expect(() => parseLatencyArgs(['--test-relay-delay-ms', '5'])).toThrow(/need --source fake/);
     expect(() => parseLatencyArgs(['--bogus'])).toThrow(/unknown option "--bogus"/);
     expect(() => parseLatencyArgs(['--display', 'gpu'])).toThrow(/--display must be auto, webgl or canvas2d, got "gpu"/);
+    expect(parseLatencyArgs(['--trace']).trace).toBe(true);
   });
 });

@@ -8,7 +8,7 @@
  * self-contained DIR/report.html, prints the summary table and exits 0 (PASS), 1 (FAIL: budget
  * exceeded, frames lost without being counted, nothing measured) or 2 (bad arguments / setup).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BridgeHandlers, ChannelInfo, EngineState } from '../shared/bridge';
 import type { LatencyReport, LatencyRunConfig } from '../shared/latency';
@@ -20,6 +20,7 @@ import { LatencyService } from '../engine/latency/service';
 import type { BridgeHost, FrameLease } from './server/bridge-host';
 import { findBuiltRenderer } from './server/renderer-dir';
 import { parseNumberFlag } from './server/serve-args';
+import type { PageProblem } from './cdp/headless-chromium';
 
 export const LATENCY_USAGE = `usage: specula latency [options]
 
@@ -44,6 +45,8 @@ options:
                       runs on the CPU, as in headless Chromium without a GPU; WebGL on a GPU)
   --headed            show the browser window (needs a display)
   --screenshot        also save DIR/workbench.png (the workbench with the latency panel, at the end)
+  --trace             also save DIR/trace.json: a Chromium performance trace of the measured
+                      seconds (open in chrome://tracing or Perfetto; tracing itself costs CPU)
   --startup-timeout S wait at most S seconds for the first presented frame (default 90)
 test knobs (fake source only, to check the measurement against known delays):
   --test-driver-offset-ms MS   acquisition stamped MS before the ring write
@@ -69,6 +72,8 @@ export interface LatencyOptions {
   display: 'auto' | 'webgl' | 'canvas2d';
   headed: boolean;
   screenshot: boolean;
+  /** Record a Chromium trace of the measured window into DIR/trace.json. */
+  trace: boolean;
   /** Seconds to wait for the page to connect and present a first frame. */
   startupS: number;
   test: { driverOffsetMs: number; relayDelayMs: number; cascadeMs: number; rendererSkewMs: number };
@@ -79,7 +84,7 @@ export interface LatencyOptions {
 export function parseLatencyArgs(argv: string[]): LatencyOptions {
   const o: LatencyOptions = {
     channels: 4, fps: 30, cascade: 'light', durationS: 10, warmupS: 3, budgetMs: 100, percentile: 99, reportDir: 'latency-report',
-    source: 'sim', processor: null, renderer: null, chromium: '/usr/bin/chromium', display: 'auto', headed: false, screenshot: false, startupS: 90,
+    source: 'sim', processor: null, renderer: null, chromium: '/usr/bin/chromium', display: 'auto', headed: false, screenshot: false, trace: false, startupS: 90,
     test: { driverOffsetMs: 0, relayDelayMs: 0, cascadeMs: 0, rendererSkewMs: 0 }, delayChannels: null, help: false,
   };
   const num = parseNumberFlag;
@@ -133,6 +138,7 @@ export function parseLatencyArgs(argv: string[]): LatencyOptions {
       }
       case '--headed': o.headed = true; break;
       case '--screenshot': o.screenshot = true; break;
+      case '--trace': o.trace = true; break;
       case '--startup-timeout': o.startupS = num(flag, val(), 1, 3600); break;
       case '--test-driver-offset-ms': o.test.driverOffsetMs = num(flag, val(), 0, 9999); break;
       case '--test-relay-delay-ms': o.test.relayDelayMs = num(flag, val(), 0, 9999); break;
@@ -253,6 +259,10 @@ async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
   }
 }
 
+function describeProblem(p: PageProblem): string {
+  return `${p.kind === 'exception' ? 'page error' : 'console'}: ${p.text}`;
+}
+
 /** Run the whole check; throws with a clear message when it cannot run at all. */
 export async function runLatency(o: LatencyOptions, log: (line: string) => void = (l) => console.error(l)): Promise<RunResult> {
   const root = findRenderer(o.renderer);
@@ -260,14 +270,11 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
   if (!existsSync(o.chromium)) throw new Error(`no browser at ${o.chromium} (apt-get install chromium, or pass --chromium PATH)`);
   const { startWebServer } = await import('./server/web-server');
   const { newToken } = await import('./server/token');
-  // Resolved at run time, not bundled: playwright-core reads its own package files (a dev tool
-  // dependency, present wherever `specula latency` runs: CI and development checkouts).
-  const playwright = 'playwright-core';
-  const { chromium } = (await import(/* @vite-ignore */ playwright)) as typeof import('playwright-core');
+  const { HeadlessChromium } = await import('./cdp/headless-chromium');
 
   const latency = new LatencyService();
   const cleanups: (() => Promise<void> | void)[] = [];
-  const pageErrors: string[] = [];
+  let problems: readonly PageProblem[] = [];
   try {
     const pipe = o.source === 'fake' ? fakePipeline(o, latency) : await simPipeline(o, latency);
     cleanups.push(() => pipe.stop());
@@ -276,20 +283,18 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
     cleanups.push(() => server.close());
     log(`specula latency: ${o.source} source, ${o.channels} ch @ ${o.fps} fps, serving ${server.baseUrl}`);
 
-    const browser = await chromium.launch({
+    // Not Playwright: it would enable DevTools' Network domain in the page's workers and get every
+    // frame of the WebSocket copied to it (cdp/cdp-connection.ts), a load no clinician's browser has.
+    const viewport = { width: 1280, height: 800 };
+    const browser = await HeadlessChromium.launch({
       executablePath: o.chromium,
       headless: !o.headed,
-      // Our own SIGINT/SIGTERM handling closes the browser after the engine is stopped.
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'],
+      viewport,
+      args: ['--no-sandbox', '--disable-quic', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'],
     });
     cleanups.push(() => browser.close());
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (e) => pageErrors.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-    });
+    const page = await browser.newPage(viewport);
+    problems = page.problems;
     if (o.test.rendererSkewMs) {
       // The page's clock shifted on purpose: the clock sync must absorb it.
       await page.addInitScript((skew: number) => {
@@ -299,7 +304,7 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
     }
     if (abortReason) throw new Error(abortReason);
     await page.goto(o.display === 'auto' ? server.url : `${server.url}&display=${o.display}`);
-    await page.waitForFunction(() => (globalThis as unknown as { __specula?: { ui: { getState(): { connected: boolean } } } }).__specula?.ui.getState().connected === true, null, { timeout: o.startupS * 1000 });
+    await page.waitForFunction(() => (globalThis as unknown as { __specula?: { ui: { getState(): { connected: boolean } } } }).__specula?.ui.getState().connected === true, o.startupS * 1000);
     // Opening the latency panel starts the renderer's probe (it keeps running afterwards).
     // Through the UI store rather than a click: a page saturated by many channels may take longer
     // to pass Playwright's actionability checks than to simply re-render.
@@ -309,9 +314,9 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
       ui.getState().set({ panel: 'latency' });
       return true;
     }));
-    if (!opened) await page.click('[data-testid="panel-latency"]', { timeout: o.startupS * 1000 });
+    if (!opened) throw new Error('the page has no UI store to open the latency panel with (is this a Specula renderer build?)');
     try {
-      await page.waitForFunction(() => ((globalThis as unknown as { __speculaLatency?: { presentedCount: number } }).__speculaLatency?.presentedCount ?? 0) > 0, null, { timeout: o.startupS * 1000 });
+      await page.waitForFunction(() => ((globalThis as unknown as { __speculaLatency?: { presentedCount: number } }).__speculaLatency?.presentedCount ?? 0) > 0, o.startupS * 1000);
     } catch {
       // Say what the page got that far, if it still answers.
       const state = await within('a state query', 10_000, page.evaluate(() => {
@@ -319,11 +324,21 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
         const c = g.__specula?.controller;
         return `probe ${g.__speculaLatency ? 'installed' : 'missing'}, ${c?.stats?.uploads ?? '?'} uploads, ${c?.stats?.draws ?? '?'} draws, display clock ${Number.isNaN(c?.clock?.offsetMs) ? 'not synced' : 'synced'}`;
       })).catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
-      throw new Error(`no frame was presented within ${o.startupS} s (${state})${pageErrors.length ? '\n  ' + pageErrors.slice(0, 5).join('\n  ') : ''}`);
+      throw new Error(`no frame was presented within ${o.startupS} s (${state})${problems.length ? '\n  ' + problems.slice(0, 5).map(describeProblem).join('\n  ') : ''}`);
     }
     log(`specula latency: frames presented; warming up ${o.warmupS} s, then measuring ${o.durationS} s`);
     latency.reset(o.warmupS * 1000);
-    await sleep((o.warmupS + o.durationS) * 1000);
+    if (o.trace) {
+      await sleep(o.warmupS * 1000);
+      mkdirSync(o.reportDir, { recursive: true });
+      // Thread-level task times of every Chromium process (toplevel), plus what the page, the
+      // compositor and the display compositor did with each frame.
+      await browser.startTracing(['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc', 'viz', 'gpu']);
+      await sleep(o.durationS * 1000);
+      await browser.stopTracing(join(o.reportDir, 'trace.json'));
+    } else {
+      await sleep((o.warmupS + o.durationS) * 1000);
+    }
     const tEnd = engineNowNs();
     latency.ledger.endWindow(tEnd);
     // Let the acks of frames acquired before tEnd arrive (the probe flushes every 250 ms).
@@ -364,7 +379,7 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
     if (syncCheck && Math.abs(syncCheck.errorNs) > sync!.uncertaintyNs + syncCheck.uncertaintyNs + 1e6) {
       extra.push(`clock sync off by ${(syncCheck.errorNs / 1e6).toFixed(2)} ms against an independent check (allowed ±${((sync!.uncertaintyNs + syncCheck.uncertaintyNs) / 1e6 + 1).toFixed(2)} ms)`);
     }
-    const machine = machineInfo(`Chromium ${browser.version()} (headless${o.headed ? ' off' : ''})`);
+    const machine = machineInfo(`Chromium ${browser.version} (headless${o.headed ? ' off' : ''})`);
     const display = pageAnswers
       ? await within('the display query', 10_000, page.evaluate(() => (globalThis as unknown as { __specula?: { ui: { getState(): { display: { kind: string; reason: string } | null } } } }).__specula?.ui.getState().display ?? null)).catch((e: unknown) => {
         log(`specula latency: which display drew is not known: ${e instanceof Error ? e.message : String(e)}`);
@@ -375,7 +390,7 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
     const report = buildReport(latency.ledger, tEnd, config, machine, extra);
     if (syncCheck) report.syncCheck = syncCheck;
     const paths = writeReport(o.reportDir, report);
-    if (o.screenshot && pageAnswers) await page.screenshot({ path: join(o.reportDir, 'workbench.png'), timeout: 30_000 }).catch((e: unknown) => log(`specula latency: no screenshot: ${e instanceof Error ? e.message : String(e)}`));
+    if (o.screenshot && pageAnswers) await within('a screenshot', 30_000, page.screenshot(join(o.reportDir, 'workbench.png'))).catch((e: unknown) => log(`specula latency: no screenshot: ${e instanceof Error ? e.message : String(e)}`));
     return { report, paths, exitCode: report.verdict.pass ? 0 : 1 };
   } finally {
     for (const c of cleanups.reverse()) {
@@ -385,8 +400,8 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
         log(`specula latency: cleanup: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-    const exceptions = pageErrors.filter((e) => e.startsWith('page error'));
-    if (exceptions.length) log(`specula latency: page reported:\n  ${exceptions.slice(0, 10).join('\n  ')}`);
+    const exceptions = problems.filter((p) => p.kind === 'exception');
+    if (exceptions.length) log(`specula latency: page reported:\n  ${exceptions.slice(0, 10).map(describeProblem).join('\n  ')}`);
   }
 }
 
