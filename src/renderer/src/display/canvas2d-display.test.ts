@@ -111,6 +111,24 @@ describe('Canvas2dDisplay', () => {
     expect(FakeCanvas.made.length).toBe(before + 1);
   });
 
+  it('forgets a channel: its image is released and its tile draws nothing until a new frame', () => {
+    d.upload(slot(0, 2, 1), frame([1, 2]));
+    d.upload(slot(1, 2, 1), frame([3, 4]));
+    const t0 = { channel: 0, x: 0, y: 0, w: 100, h: 50, lo: 0, hi: 255, cmapRow: 0 };
+    const t1 = { ...t0, channel: 1, x: 100 };
+    d.render([t0, t1]);
+    const small1 = FakeCanvas.made[2];
+    d.forget(1);
+    d.forget(7); // never seen: nothing to do
+    expect([small1.width, small1.height]).toEqual([0, 0]); // the backing store goes now
+    main.ctx!.draws.length = 0;
+    d.render([t0, t1]);
+    expect(main.ctx!.draws.map((x) => x.src)).toEqual([FakeCanvas.made[1]]);
+    d.upload(slot(1, 2, 1), frame([5, 6])); // back: a new image
+    d.render([t0, t1]);
+    expect(main.ctx!.draws[2].src).toBe(FakeCanvas.made[3]);
+  });
+
   it('u16 frames: little-endian values, per pixel below 65536 pixels, same colours as the table', () => {
     const b = new Uint8Array(DISPLAY_PIXELS_OFFSET + 4);
     new DataView(b.buffer).setUint16(DISPLAY_PIXELS_OFFSET, 1000, true);

@@ -206,6 +206,15 @@ export class Canvas2dDisplay implements PixelDisplay {
     return false;
   }
 
+  forget(channel: number): void {
+    const c = this.channels.get(channel);
+    if (!c) return;
+    // Its backing store now, not at the next garbage collection.
+    c.canvas.width = 0;
+    c.canvas.height = 0;
+    this.channels.delete(channel);
+  }
+
   destroy(): void {
     this.channels.clear();
   }

@@ -111,7 +111,7 @@ describe('DisplayController stamps renderer hops through the latency probe (one 
       lost: false, views: 0, frames: [] as LoopFrame[], at: [] as number[],
       frame(f: LoopFrame) { this.frames.push({ ...f }); this.at.push(t / 1e6); }, // "uploaded" when handed over
       setView() { this.views++; },
-      setSize() {}, destroy() {},
+      setSize() {}, retain() {}, destroy() {},
     };
     const ctl = c as unknown as { onPresentedFrames: (u: { frame: LoopFrame; uploadedAtMs: number }[], d: LoopFrame[], at: number) => void; onTakenFrames: (channels: number[]) => void };
     const present = () => {
@@ -177,6 +177,29 @@ describe('DisplayController stamps renderer hops through the latency probe (one 
   });
 });
 
+describe('DisplayController when the source\'s channels change', () => {
+  let c: DisplayController;
+  afterEach(() => {
+    c?.dispose();
+    unstubBrowser();
+  });
+
+  it('tells the display which channels remain and lets go of the last frame kept of the others', () => {
+    const info = (channel: number) => ({ channel, label: `CH ${channel}`, fps: 30, lines: 2, samples: 4, enabled: true, cascade: 'x' });
+    useUi.getState().set({ connected: true, channels: [info(0), info(1), info(2)], focus: null, health: {} });
+    stubBrowser();
+    c = new DisplayController();
+    const retained: number[][] = [];
+    Object.assign(c as unknown as Record<string, unknown>, { gl: { lost: false, frame() {}, setView() {}, setSize() {}, retain: (chs: number[]) => retained.push([...chs]), destroy() {} } });
+    for (const ch of [0, 1, 2]) c.store.slot(ch).shown = new Uint8Array(8);
+    useUi.getState().set({ focus: 1 }); // the view changes, the source does not: nothing freed
+    expect(retained).toEqual([]);
+    useUi.getState().set({ channels: [info(0), info(2)], focus: null });
+    expect(retained).toEqual([[0, 2]]);
+    expect([0, 1, 2].map((ch) => c.store.slot(ch).shown?.byteLength ?? null)).toEqual([8, null, 8]);
+  });
+});
+
 describe('DisplayController in focus view (web mode: the transport holds back hidden channels)', () => {
   let c: DisplayController;
   afterEach(() => {
@@ -191,7 +214,7 @@ describe('DisplayController in focus view (web mode: the transport holds back hi
     c = new DisplayController();
     const told: (number[] | null)[] = [];
     c.setShowOnly((chs) => (told.push(chs ? [...chs] : null), chs !== null));
-    const gl = { lost: false, frame() {}, setView() {}, setSize() {}, destroy() {} };
+    const gl = { lost: false, frame() {}, setView() {}, setSize() {}, retain() {}, destroy() {} };
     Object.assign(c as unknown as Record<string, unknown>, { gl, canvas: { clientWidth: 10, clientHeight: 10, width: 10, height: 10, getBoundingClientRect: () => ({ left: 0, top: 0 }) } });
     const redraw = () => {
       c.requestRedraw();
@@ -248,7 +271,7 @@ describe('DisplayController in focus view (web mode: the transport holds back hi
     const rafs = stubBrowser();
     c = new DisplayController();
     c.setShowOnly(() => false);
-    Object.assign(c as unknown as Record<string, unknown>, { gl: { lost: false, frame() {}, setView() {}, setSize() {}, destroy() {} }, canvas: { clientWidth: 10, clientHeight: 10, width: 10, height: 10, getBoundingClientRect: () => ({ left: 0, top: 0 }) } });
+    Object.assign(c as unknown as Record<string, unknown>, { gl: { lost: false, frame() {}, setView() {}, setSize() {}, retain() {}, destroy() {} }, canvas: { clientWidth: 10, clientHeight: 10, width: 10, height: 10, getBoundingClientRect: () => ({ left: 0, top: 0 }) } });
     c.store.slot(4).noteArrival(performance.now());
     for (const focus of [3, null]) {
       useUi.getState().set({ focus });

@@ -5,7 +5,7 @@
  * The pixels themselves are drawn by a `GlSurface`: normally the GL worker owning the canvas (so the
  * main thread never waits for WebGL), the frames travelling there and back by transfer.
  */
-import type { BridgeEvents, DeliveredFrame } from '../../../shared/bridge';
+import type { BridgeEvents, ChannelInfo, DeliveredFrame } from '../../../shared/bridge';
 import type { ChannelHealth } from '../../../shared/health';
 import { isFrozen, useUi, visibleChannels, type UiState } from '../state/ui-store';
 import { colormapRow } from './colormaps';
@@ -109,6 +109,7 @@ export class DisplayController {
       // The engine's stall notices describe the connection they came on; after a reconnect only
       // new notices (and the page's own watchdog) count.
       if (s.connected !== prev.connected) for (const slot of this.store.all()) slot.engineStale = null;
+      if (s.channels !== prev.channels) this.retainChannels(s.channels);
       // At once, not at the next draw: the returning tiles mount (and are judged) before that.
       if (s.channels !== prev.channels || s.focus !== prev.focus) this.updateShown();
       // Redraw for view changes only (health updates a few times a second do not change pixels).
@@ -318,6 +319,17 @@ export class DisplayController {
     this.stats.frameMsSum += dt;
     if (dt > this.stats.frameMsMax) this.stats.frameMsMax = dt;
   };
+
+  /**
+   * The source's channel list changed: the display frees the image it keeps of each channel gone,
+   * and the page the last frame it kept of it (a source switch must not leave every old channel's
+   * buffers behind). A channel that comes back starts blank until its first frame.
+   */
+  private retainChannels(channels: readonly ChannelInfo[]): void {
+    const keep = channels.map((c) => c.channel);
+    this.gl?.retain(keep);
+    for (const s of this.store.all()) if (!keep.includes(s.channel)) s.shown = null;
+  }
 
   /** The view as the page lays it out: tile rectangles, window/level, colormap; frames held before. */
   private sendView(): void {

@@ -18,6 +18,10 @@ function fakeGl() {
       this.renders.push({ tiles, full });
     },
     read: () => ({ width: 1, height: 1, rgba: new Uint8Array(4) }),
+    forgotten: [] as number[],
+    forget(channel: number) {
+      this.forgotten.push(channel);
+    },
   };
 }
 
@@ -62,6 +66,26 @@ describe('DrawLoop (the GL worker’s draw loop)', () => {
     expect(gl.renders).toHaveLength(1); // nothing new: no draw at this animation frame
     tick();
     expect(out).toHaveLength(1); // and nothing more to present
+  });
+
+  it('frees the display of channels gone from the source, and gives back a frame of one still waiting', () => {
+    const { gl, loop, out, tick, taken } = setup(1);
+    loop.setView([tile(0), tile(1, 10), tile(2, 20)]);
+    loop.frame(frame(0, 1)); // drawn
+    loop.frame(frame(1, 2)); // waits (one draw per refresh here)
+    tick(); // presents 1, draws 2
+    loop.frame(frame(2, 3)); // both wait for the next refresh
+    loop.frame(frame(1, 4));
+    taken.length = 0;
+    loop.retain([0]);
+    expect([...gl.forgotten].sort()).toEqual([1, 2]); // once each
+    expect(taken).toEqual([[1, 2]]); // the waiting fresh frames are done with: the page can acknowledge them
+    tick();
+    const last = out[out.length - 1];
+    expect(last.dropped.map((f) => f.bytes[0]).sort()).toEqual([3, 4]); // their buffers come back, not drawn
+    expect(gl.uploads).toEqual([1, 2]);
+    loop.retain([0]); // nothing more to free
+    expect(gl.forgotten).toHaveLength(2);
   });
 
   it('draws at most twice per refresh (by default): a second channel\'s frame in the same refresh is drawn at once too, a third waits', () => {

@@ -121,6 +121,29 @@ export class DrawLoop {
     this.invalidate();
   }
 
+  /**
+   * The source's channels now: what the display keeps for any other channel is freed, and a frame
+   * of one still waiting is given back as dropped (not drawn into a texture made again for it).
+   */
+  retain(channels: readonly number[]): void {
+    for (const ch of new Set([...this.shownRange.keys(), ...this.pending.keys()])) {
+      if (channels.includes(ch)) continue;
+      const f = this.pending.get(ch);
+      if (f) {
+        this.pending.delete(ch);
+        this.dropped.push(f);
+        if (f.fresh) this.takenChannels.push(ch);
+        this.scheduleTick();
+      }
+      this.shownRange.delete(ch);
+      this.gl.forget(ch);
+    }
+    if (this.takenChannels.length > 0) {
+      this.out.taken(this.takenChannels);
+      this.takenChannels.length = 0;
+    }
+  }
+
   /** Draw every tile again at the next animation frame (size change, context restored). */
   invalidate(): void {
     this.viewChanged = true;
@@ -152,7 +175,14 @@ export class DrawLoop {
         this.gl.upload(f, f.bytes);
         this.uploaded.push({ frame: f, uploadedAtMs: this.now() });
         if (f.fresh) this.takenChannels.push(f.channel);
-        this.shownRange.set(f.channel, { dtype: f.dtype, vmin: f.vmin, vmax: f.vmax });
+        const range = this.shownRange.get(f.channel);
+        if (range) {
+          range.dtype = f.dtype;
+          range.vmin = f.vmin;
+          range.vmax = f.vmax;
+        } else {
+          this.shownRange.set(f.channel, { dtype: f.dtype, vmin: f.vmin, vmax: f.vmax });
+        }
         this.dirty.add(f.channel);
         changed = true;
       } catch (e) {

@@ -213,6 +213,11 @@ export class GlDisplay implements PixelDisplay {
     return true;
   }
 
+  forget(channel: number): void {
+    this.textures.get(channel)?.tex.destroy();
+    this.textures.delete(channel);
+  }
+
   destroy(): void {
     this.regl.destroy();
   }

@@ -27,6 +27,8 @@ export type PageToGl =
   | { type: 'size'; width: number; height: number; scale: number }
   | { type: 'frame'; frame: WireFrame }
   | { type: 'view'; tiles: ViewTile[] }
+  /** The source's channels now (what is kept for others is freed). */
+  | { type: 'channels'; channels: number[] }
   | { type: 'read'; id: number; x: number; y: number; w: number; h: number }
   | { type: 'lose'; ms: number };
 

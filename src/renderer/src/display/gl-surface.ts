@@ -34,6 +34,8 @@ export interface GlSurface {
   /** Hand a frame over; its buffer is detached until `onPresented` gives it back. */
   frame(f: LoopFrame): void;
   setView(tiles: ViewTile[]): void;
+  /** The source's channels now: the display frees what it keeps for any other. */
+  retain(channels: number[]): void;
   read(x: number, y: number, w: number, h: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null>;
   /**
    * Test hook: lose the WebGL context and restore it after `ms`. False when not possible: on Canvas
@@ -115,6 +117,10 @@ export class WorkerSurface implements GlSurface {
     this.post({ type: 'view', tiles });
   }
 
+  retain(channels: number[]): void {
+    this.post({ type: 'channels', channels });
+  }
+
   read(x: number, y: number, w: number, h: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {
     const id = ++this.readId;
     return new Promise((res) => {
@@ -172,6 +178,10 @@ export class PageSurface implements GlSurface {
 
   setView(tiles: ViewTile[]): void {
     this.loop.setView(tiles);
+  }
+
+  retain(channels: number[]): void {
+    this.loop.retain(channels);
   }
 
   read(x: number, y: number, w: number, h: number): Promise<{ width: number; height: number; rgba: Uint8Array } | null> {

@@ -55,6 +55,9 @@ self.onmessage = (ev: MessageEvent<PageToGl>) => {
       case 'view':
         loop?.setView(m.tiles);
         break;
+      case 'channels':
+        loop?.retain(m.channels);
+        break;
       case 'read': {
         const res = loop?.read(m.x, m.y, m.w, m.h) ?? null;
         post({ type: 'read', id: m.id, result: res }, res ? [res.rgba.buffer] : []);

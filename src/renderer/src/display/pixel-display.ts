@@ -58,6 +58,8 @@ export interface PixelDisplay {
   render(tiles: readonly TileDraw[], full?: boolean): void;
   /** A rectangle (CSS px relative to the canvas) of what the last `render` drew: RGBA, rows bottom-up. */
   read(x: number, y: number, w: number, h: number): { width: number; height: number; rgba: Uint8Array };
+  /** Free what is kept for a channel (its image, texture, buffers): it is gone from the source. */
+  forget(channel: number): void;
   /** Test hook: lose the context and restore it after `ms`. False where that cannot be done. */
   loseContext(ms: number): boolean;
   destroy(): void;
