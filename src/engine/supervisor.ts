@@ -223,7 +223,8 @@ export class Supervisor {
       type: 'init', channel: slot.channel, label: slot.label, prefix: this.o.prefix, cascade: slot.cascade,
       display: this.o.display, processor: this.o.processor, outputPrefix: `${this.o.prefix}-out${slot.channel}`,
       heartbeatMs: this.o.heartbeatMs, waitTimeoutMs: this.o.waitTimeoutMs, testHooks: this.o.testHooks, fps: this.o.fps,
-      paced: this.paced,
+      // Port mode (Electron) is always paced: the worker's sink pulls when the renderer has room.
+      paced: this.o.display === 'port' || this.paced,
     });
     if (this.o.display === 'port' && this.o.displayPort) {
       proc.send({ type: 'display-port' }, [this.o.displayPort(slot.channel)]);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DH, DISPLAY_HEADER_OFFSET, DISPLAY_PIXELS_OFFSET, Hop, TIMING_OFFSET } from '../shared/display-frame';
 import { DType, FrameFlag, readFrameHeader } from '../shared/frame-header';
 import { ChannelLoop, auxChannelOf } from './channel-loop';
-import type { DisplaySink } from './display-sink';
+import { PortDisplaySink, type DisplaySink } from './display-sink';
 import { FakeRing, fakeNative } from './testing/fake-native';
 import { TestProcessor, testCascade } from './testing/test-processor';
 
@@ -133,6 +133,36 @@ describe('ChannelLoop', () => {
     const st = loop.stats;
     expect([st.framesIn, st.skipped, st.gaps, st.outOfOrder]).toEqual([3, 3, 0, 0]);
     expect(st.framesIn + st.skipped + st.gaps).toBe(st.lastPickedSeq - st.firstSeq + 1);
+  });
+
+  it('Electron port mode, paced by the renderer\'s answers: one cascade run per frame the renderer takes', async () => {
+    const ring = new FakeRing('/t-ch0', 0, L, S);
+    const sink = new PortDisplaySink(0, 30);
+    const l = new ChannelLoop({ native: fakeNative({ '/t-ch0': ring }), channel: 0, prefix: 't', createProcessor: () => new TestProcessor(), sink, waitTimeoutMs: 50 });
+    loop = l;
+    expect(l.configure(testCascade({ lines: L, samples: S, factor: 2 })).ok).toBe(true);
+    const posted: Uint8Array[] = [];
+    let answer: () => void = () => undefined;
+    sink.setPort({ postMessage: (m: unknown) => posted.push(m as Uint8Array), on: (ev: string, cb: () => void) => { if (ev === 'message') answer = cb; } });
+    // What channel-worker.ts does in port mode:
+    l.onPassedFrame = (seq) => sink.passed(seq);
+    l.setPaced(true);
+    l.start();
+    sink.setPaced(() => l.pull());
+    ring.publish(new Uint16Array(L * S));
+    await until(() => posted.length === 1);
+    for (let i = 0; i < 4; i++) {
+      ring.publish(new Uint16Array(L * S)); // the renderer has not answered: passed, no cascade run
+      await until(() => l.stats.skipped === i + 1);
+    }
+    expect([posted.length, l.stats.framesIn]).toEqual([1, 1]);
+    expect(sink.replaced).toBe(0); // nothing computed only to be replaced
+    answer(); // drawn: the next source frame is processed and posted
+    ring.publish(new Uint16Array(L * S).fill(65535));
+    await until(() => posted.length === 2);
+    expect(readFrameHeader(posted[1]).seq).toBe(6);
+    expect(l.stats.framesIn).toBe(2);
+    sink.close();
   });
 
   it('paced: pacing switched off during a pause processes the passed frame once, not out of order', async () => {

@@ -81,12 +81,15 @@ async function init(msg: WorkerInit): Promise<void> {
   loop.onFrameError = (err) => console.error(`frame error: ${err instanceof Error ? err.message : String(err)}`);
   // One notice object, reused (serialised on send).
   const passed = { type: 'passed' as const, seq: 0 };
+  const portSink = sink instanceof PortDisplaySink ? sink : null;
   loop.onPassedFrame = (seq) => {
     passed.seq = seq;
     control.send(passed);
+    portSink?.passed(seq);
   };
-  // Display on demand only where the host reads the output ring and knows what the display wants.
-  loop.setPaced(msg.display === 'relay' && !!msg.paced);
+  // Display on demand: in relay mode the host knows what the display wants and pulls; in port mode
+  // (Electron) the sink does, from the renderer's acknowledgements on its port.
+  loop.setPaced(!!msg.paced && (msg.display === 'relay' || msg.display === 'port'));
   const res = loop.configure(msg.cascade);
   if (!res.ok) {
     fatal(new Error(res.error), WorkerExit.BadConfig);
@@ -94,6 +97,7 @@ async function init(msg: WorkerInit): Promise<void> {
   }
   loop.start();
   const l = loop;
+  if (portSink && msg.paced) portSink.setPaced(() => l.pull());
   heartbeat = setInterval(() => control.send({ type: 'heartbeat', stats: l.snapshot() }), msg.heartbeatMs);
   control.send({ type: 'ready', pid: process.pid, outputRing: sink.outputRing, displayBytes: res.displayBytes });
   control.send({ type: 'heartbeat', stats: l.snapshot() });

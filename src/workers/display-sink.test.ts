@@ -123,4 +123,66 @@ describe('PortDisplaySink (Electron)', () => {
     expect(tag(q.posted)).toEqual([0]);
     sink.close();
   });
+
+  it('paced: pulls a frame only when the renderer has room (now, after each acknowledgement, on a new port)', () => {
+    const sink = new PortDisplaySink();
+    sink.resize(4);
+    let pulls = 0;
+    sink.setPaced(() => pulls++);
+    expect(pulls).toBe(0); // no port yet: nobody to show a frame to
+    const p = mkPort();
+    sink.setPort(p.port);
+    expect(pulls).toBe(1);
+    const frame = Uint8Array.of(1, 0, 0, 0);
+    sink.emit(frame, 1); // the pulled frame
+    expect(tag(p.posted)).toEqual([1]);
+    expect(pulls).toBe(1); // window full: no pull until the renderer answers
+    p.ack();
+    expect(pulls).toBe(2);
+    p.ack(); // a stray answer: nothing was outstanding, no pull
+    expect(pulls).toBe(2);
+    sink.emit(Uint8Array.of(2, 0, 0, 0), 2);
+    const q = mkPort();
+    sink.setPort(q.port); // a reloaded page starts with room
+    expect(pulls).toBe(3);
+    sink.close();
+  });
+
+  it('paced: an acknowledgement that never comes is given up after ACK_TIMEOUT_MS, and the next frame pulled', () => {
+    vi.useFakeTimers({ toFake: ['performance', 'setTimeout', 'clearTimeout'] });
+    const sink = new PortDisplaySink();
+    sink.resize(4);
+    let pulls = 0;
+    const p = mkPort();
+    sink.setPort(p.port);
+    sink.setPaced(() => pulls++);
+    sink.emit(Uint8Array.of(1, 0, 0, 0), 1);
+    expect(pulls).toBe(1);
+    vi.advanceTimersByTime(ACK_TIMEOUT_MS - 10);
+    expect(pulls).toBe(1);
+    vi.advanceTimersByTime(100);
+    expect(pulls).toBe(2);
+    expect(sink.ackTimeouts).toBe(1);
+    sink.close();
+  });
+
+  it('paced: frames the loop passed still count as production for the stall watch', () => {
+    let now = 0;
+    const due: { at: number; cb: () => void }[] = [];
+    const timers = { now: () => now, setTimeout: (cb: () => void, ms: number) => due.push({ at: now + ms, cb }), clearTimeout: () => undefined, afterPendingIo: (cb: () => void) => cb() };
+    const sink = new PortDisplaySink(2, 30, timers);
+    sink.resize(4);
+    const p = mkPort();
+    sink.setPort(p.port);
+    sink.setPaced(() => undefined);
+    sink.emit(new Uint8Array(4), 0); // then the renderer never answers: the loop passes every frame
+    for (let i = 1; i <= 20; i++) {
+      now = i * 33.3;
+      sink.passed(i);
+      for (const d of due.splice(0).sort((a, b) => a.at - b.at)) if (d.at <= now) d.cb(); else due.push(d);
+    }
+    const notes = p.posted.filter((m) => !(m[0] instanceof Uint8Array));
+    expect(notes).toEqual([]); // producing all along: never called stale
+    sink.close();
+  });
 });

@@ -11,9 +11,12 @@
  *   values (one structured-clone copy), never in the transfer list (electron/electron#34905). The
  *   renderer answers each frame on the same port; at most `FRAME_WINDOW` frames are unanswered and
  *   the newest waits in one preallocated buffer, so a busy renderer cannot make the port queue grow.
+ *   Paced (`setPaced`, what the Electron engine asks for): the sink asks the channel loop for a frame
+ *   (`pull`) only when the window has room, so the cascade runs for frames the renderer will take
+ *   and a slow renderer costs skipped source frames, not cascade runs whose output is replaced.
  */
-import { AckWindow, type PortStaleMessage } from '../shared/bridge';
-import { StaleWatch, type StaleNotice, type StaleWatchTimers } from '../engine/stale-watch';
+import { ACK_TIMEOUT_MS, AckWindow, type PortStaleMessage } from '../shared/bridge';
+import { nodeTimers, StaleWatch, type StaleNotice, type StaleWatchTimers } from '../engine/stale-watch';
 import { DType, FrameFlag } from '../shared/frame-header';
 import type { NativeModule, RingProducer } from '../native/api';
 
@@ -103,8 +106,46 @@ export class PortDisplaySink implements DisplaySink {
   /** One message object, reused: posting clones it. */
   private readonly staleMsg: PortStaleMessage = { type: 'stale', notice: { channel: 0, stale: false, ageMs: 0, lastFrameMs: 0 } };
 
-  constructor(private readonly channel = 0, fps = 30, timers?: StaleWatchTimers) {
+  constructor(private readonly channel = 0, fps = 30, private readonly timers: StaleWatchTimers = nodeTimers) {
     this.watch = new StaleWatch(() => fps, (n) => this.postStale(n), timers);
+  }
+  /** Paced: asks the loop for its next frame (null: unpaced, every processed frame is emitted). */
+  private pull: (() => void) | null = null;
+  /** A check for an overdue acknowledgement is scheduled (paced: no emit comes to run it). */
+  private expiryArmed = false;
+  private readonly checkExpiry = (): void => {
+    this.expiryArmed = false;
+    if (this.acks.expire()) {
+      this.ackTimeouts++;
+      this.room();
+    } else if (this.acks.unacked > 0) {
+      this.armExpiry();
+    }
+  };
+
+  /**
+   * Display on demand: from now on `pull` is called whenever the renderer can take a frame (a port
+   * with room in its window: now, after each acknowledgement, after a new port, after an
+   * acknowledgement was given up), and only pulled frames should be emitted.
+   */
+  setPaced(pull: () => void): void {
+    this.pull = pull;
+    this.room();
+  }
+
+  /** A source frame the paced loop passed without processing: still production, for the stall watch. */
+  passed(seq: number): void {
+    this.watch.frame(this.channel, seq);
+  }
+
+  private room(): void {
+    if (this.pull && this.port && !this.acks.full && !this.hasPending) this.pull();
+  }
+
+  private armExpiry(): void {
+    if (this.expiryArmed || !this.pull) return;
+    this.expiryArmed = true;
+    this.timers.setTimeout(this.checkExpiry, ACK_TIMEOUT_MS + 50);
   }
   /** Frames posted and not acknowledged by the renderer yet (ACK_TIMEOUT_MS gives one up). */
   private acks = new AckWindow(() => performance.now());
@@ -130,6 +171,7 @@ export class PortDisplaySink implements DisplaySink {
     });
     // A new port is a new page: it learns a stall that is already going on.
     for (const n of this.watch.staleNow()) this.postStale(n);
+    this.room();
   }
 
   private postStale(n: StaleNotice): void {
@@ -165,6 +207,7 @@ export class PortDisplaySink implements DisplaySink {
     // Plain value, not transferred: the structured clone is the one copy (see electron#34905).
     this.port!.postMessage(frame);
     this.acks.sent();
+    this.armExpiry();
   }
 
   private onAck(): void {
@@ -173,9 +216,11 @@ export class PortDisplaySink implements DisplaySink {
       this.hasPending = false;
       this.post(this.pending);
     }
+    this.room();
   }
 
   close(): void {
+    this.pull = null;
     this.watch.close();
     this.port?.close?.();
     this.port = null;

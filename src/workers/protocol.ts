@@ -46,7 +46,10 @@ export interface WorkerInit {
   testHooks?: boolean;
   /** Nominal frames per second of the channel's source (bounds of the stall watch's period; default 30). */
   fps?: number;
-  /** Start in display-on-demand mode (see `WorkerPace`). */
+  /**
+   * Start in display-on-demand mode (relay: see `WorkerPace`; port: the worker's sink pulls a frame
+   * whenever the renderer's acknowledgement window has room, for the whole life of the worker).
+   */
   paced?: boolean;
 }
 
