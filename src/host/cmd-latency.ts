@@ -2,8 +2,8 @@
  * `specula latency` — end-to-end latency check, headless, with a pass/fail against a budget.
  *
  * Starts the web mode (the engine — or, with `--source fake`, a pure-JS frame source — behind the
- * real web server), opens the real workbench in Debian's Chromium (headless, Playwright), opens the
- * latency panel (which starts the renderer's latency probe), lets it warm up, measures for
+ * real web server), opens the real workbench in Debian's Chromium (headless, driven over its
+ * DevTools pipe: cdp/), opens the latency panel (which starts the renderer's latency probe), lets it warm up, measures for
  * `--duration` seconds from acquisition to the presented frame, then writes DIR/report.json and a
  * self-contained DIR/report.html, prints the summary table and exits 0 (PASS), 1 (FAIL: budget
  * exceeded, frames lost without being counted, nothing measured) or 2 (bad arguments / setup).
@@ -306,8 +306,8 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
     await page.goto(o.display === 'auto' ? server.url : `${server.url}&display=${o.display}`);
     await page.waitForFunction(() => (globalThis as unknown as { __specula?: { ui: { getState(): { connected: boolean } } } }).__specula?.ui.getState().connected === true, o.startupS * 1000);
     // Opening the latency panel starts the renderer's probe (it keeps running afterwards).
-    // Through the UI store rather than a click: a page saturated by many channels may take longer
-    // to pass Playwright's actionability checks than to simply re-render.
+    // Through the UI store rather than a click: no layout or hit-testing needed from a page that
+    // many channels may keep busy.
     const opened = await within('opening the latency panel', o.startupS * 1000, page.evaluate(() => {
       const ui = (globalThis as unknown as { __specula?: { ui?: { getState(): { set(p: { panel: string }): void } } } }).__specula?.ui;
       if (!ui) return false;
@@ -335,12 +335,13 @@ export async function runLatency(o: LatencyOptions, log: (line: string) => void 
       // compositor and the display compositor did with each frame.
       await browser.startTracing(['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc', 'viz', 'gpu']);
       await sleep(o.durationS * 1000);
-      await browser.stopTracing(join(o.reportDir, 'trace.json'));
     } else {
       await sleep((o.warmupS + o.durationS) * 1000);
     }
     const tEnd = engineNowNs();
     latency.ledger.endWindow(tEnd);
+    // After the window: collecting and writing the trace loads the cores being measured.
+    if (o.trace) await browser.stopTracing(join(o.reportDir, 'trace.json'));
     // Let the acks of frames acquired before tEnd arrive (the probe flushes every 250 ms).
     const extra: string[] = [];
     // A saturated page may not answer: the acks already received still make a report (a FAIL).

@@ -138,8 +138,17 @@ describe('ChannelLoop', () => {
   it('Electron port mode, paced by the renderer\'s answers: one cascade run per frame the renderer takes', async () => {
     const ring = new FakeRing('/t-ch0', 0, L, S);
     const sink = new PortDisplaySink(0, 30);
-    const l = new ChannelLoop({ native: fakeNative({ '/t-ch0': ring }), channel: 0, prefix: 't', createProcessor: () => new TestProcessor(), sink, waitTimeoutMs: 50 });
+    class FailsOnce extends TestProcessor {
+      private failures = 1;
+      override run(...args: Parameters<TestProcessor['run']>): ReturnType<TestProcessor['run']> {
+        if (this.failures-- > 0) throw new Error('stage failed');
+        return super.run(...args);
+      }
+    }
+    const l = new ChannelLoop({ native: fakeNative({ '/t-ch0': ring }), channel: 0, prefix: 't', createProcessor: () => new FailsOnce(), sink, waitTimeoutMs: 50 });
     loop = l;
+    const errors: unknown[] = [];
+    l.onFrameError = (e) => errors.push(e);
     expect(l.configure(testCascade({ lines: L, samples: S, factor: 2 })).ok).toBe(true);
     const posted: Uint8Array[] = [];
     let answer: () => void = () => undefined;
@@ -149,19 +158,22 @@ describe('ChannelLoop', () => {
     l.setPaced(true);
     l.start();
     sink.setPaced(() => l.pull());
+    ring.publish(new Uint16Array(L * S)); // its cascade run fails: the pull stays open
+    await until(() => errors.length === 1);
     ring.publish(new Uint16Array(L * S));
     await until(() => posted.length === 1);
+    expect(readFrameHeader(posted[0]).seq).toBe(2);
     for (let i = 0; i < 4; i++) {
       ring.publish(new Uint16Array(L * S)); // the renderer has not answered: passed, no cascade run
       await until(() => l.stats.skipped === i + 1);
     }
-    expect([posted.length, l.stats.framesIn]).toEqual([1, 1]);
+    expect([posted.length, l.stats.framesIn]).toEqual([1, 2]);
     expect(sink.replaced).toBe(0); // nothing computed only to be replaced
     answer(); // drawn: the next source frame is processed and posted
     ring.publish(new Uint16Array(L * S).fill(65535));
     await until(() => posted.length === 2);
-    expect(readFrameHeader(posted[1]).seq).toBe(6);
-    expect(l.stats.framesIn).toBe(2);
+    expect(readFrameHeader(posted[1]).seq).toBe(7);
+    expect(l.stats.framesIn).toBe(3);
     sink.close();
   });
 

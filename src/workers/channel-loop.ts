@@ -321,12 +321,17 @@ export class ChannelLoop {
     return this.wanted || !this.paced;
   }
 
-  /** Run the frame now in the buffers through the cascade; it answers any pull. A failing frame is reported, the loop goes on. */
+  /**
+   * Run the frame now in the buffers through the cascade; it answers any pull. A failing frame is
+   * reported, the loop goes on, and the pull stays open: nothing was emitted, so nothing will be
+   * acknowledged, and a paced consumer that waits for that would wait for ever.
+   */
   private processWanted(): void {
     this.wanted = false;
     try {
       this.processFrame();
     } catch (err) {
+      if (this.paced) this.wanted = true;
       this.onFrameError(err);
     }
   }

@@ -82,10 +82,11 @@ async function init(msg: WorkerInit): Promise<void> {
   // One notice object, reused (serialised on send).
   const passed = { type: 'passed' as const, seq: 0 };
   const portSink = sink instanceof PortDisplaySink ? sink : null;
-  loop.onPassedFrame = (seq) => {
+  // Relay mode: the host accounts passed frames (its latency ledger, its stall watch). Port mode:
+  // the sink's stall watch does, in the worker; main has no use for a message per skipped frame.
+  loop.onPassedFrame = portSink ? (seq) => portSink.passed(seq) : (seq) => {
     passed.seq = seq;
     control.send(passed);
-    portSink?.passed(seq);
   };
   // Display on demand: in relay mode the host knows what the display wants and pulls; in port mode
   // (Electron) the sink does, from the renderer's acknowledgements on its port.

@@ -99,7 +99,7 @@ export class PortDisplaySink implements DisplaySink {
   private port: PostPortLike | null = null;
   /**
    * The channel's stall watch on the frames it publishes (every one, also those that wait or are
-   * replaced): its verdicts go to the renderer on the same port, so a busy renderer that gets
+   * replaced, and while paced those the loop passed): its verdicts go to the renderer on the same port, so a busy renderer that gets
    * fewer frames than the cascade makes still hears of a stall 3 production periods after it.
    */
   private readonly watch: StaleWatch;
@@ -145,7 +145,8 @@ export class PortDisplaySink implements DisplaySink {
   private armExpiry(): void {
     if (this.expiryArmed || !this.pull) return;
     this.expiryArmed = true;
-    this.timers.setTimeout(this.checkExpiry, ACK_TIMEOUT_MS + 50);
+    // Checked a few times per timeout: an answer is given up between ACK_TIMEOUT_MS and 1.25× it.
+    this.timers.setTimeout(this.checkExpiry, ACK_TIMEOUT_MS / 4);
   }
   /** Frames posted and not acknowledged by the renderer yet (ACK_TIMEOUT_MS gives one up). */
   private acks = new AckWindow(() => performance.now());

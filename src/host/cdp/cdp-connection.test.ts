@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { CdpConnection, type CdpEvent } from './cdp-connection';
 
 /** A connection whose browser side is played by the test: `sent()` reads commands, `reply` answers. */
-function pair() {
+function pair(maxMessageBytes?: number) {
   const toBrowser = new PassThrough();
   const fromBrowser = new PassThrough();
-  const cdp = new CdpConnection(toBrowser, fromBrowser);
+  const cdp = new CdpConnection(toBrowser, fromBrowser, maxMessageBytes);
   let buf = '';
   toBrowser.on('data', (d: Buffer) => (buf += d.toString()));
   return {
@@ -80,14 +80,30 @@ describe('CdpConnection', () => {
     await expect(p.cdp.waitForEvent('Tracing.tracingComplete', 20)).rejects.toThrow('no Tracing.tracingComplete event within 0.02 s');
   });
 
-  it('when the pipe closes, rejects what is waiting and every later command', async () => {
+  it('when the pipe closes, rejects what is waiting (commands and event waits) and every later command', async () => {
     const p = pair();
     const r = p.cdp.send('Runtime.evaluate');
+    const w = p.cdp.waitForEvent('Tracing.tracingComplete', 60_000);
     await tick();
     p.end();
     await expect(r).rejects.toThrow('Runtime.evaluate: the browser closed its DevTools pipe');
+    await expect(w).rejects.toThrow('waiting for an event: the browser closed its DevTools pipe');
+    await expect(p.cdp.waitForEvent('Page.loadEventFired', 60_000)).rejects.toThrow('waiting for Page.loadEventFired: the browser closed its DevTools pipe');
     await expect(p.cdp.send('Browser.close')).rejects.toThrow('Browser.close: the browser closed its DevTools pipe');
     expect(p.cdp.closed).toBe('the browser closed its DevTools pipe');
+  });
+
+  it('closes on a message longer than the limit, and reads nothing after it', async () => {
+    const p = pair(100);
+    const r = p.cdp.send('Page.captureScreenshot');
+    await tick();
+    p.reply('{"id":1,"result":{"data":"' + 'A'.repeat(200));
+    await expect(r).rejects.toThrow('Page.captureScreenshot: a DevTools message exceeded 100 bytes');
+    const seen: CdpEvent[] = [];
+    p.cdp.onEvent((e) => seen.push(e));
+    p.reply('"}}\0' + JSON.stringify({ method: 'Page.loadEventFired', params: {} }) + '\0');
+    await tick();
+    expect(seen).toEqual([]);
   });
 
   it('closes on a message that is not JSON, quoting its start', async () => {

@@ -33,6 +33,8 @@ export class CdpConnection {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(e: CdpEvent) => void>();
+  /** `waitForEvent` calls still waiting: rejected on close. */
+  private readonly waiters = new Set<(reason: string) => void>();
   private chunks: Buffer[] = [];
   private chunkBytes = 0;
   private closedReason: string | null = null;
@@ -40,8 +42,9 @@ export class CdpConnection {
   /**
    * @param out the browser's fd 3 (commands)
    * @param inp the browser's fd 4 (answers and events)
+   * @param maxMessageBytes a longer message closes the connection (a browser gone wrong)
    */
-  constructor(private readonly out: Writable, inp: Readable) {
+  constructor(private readonly out: Writable, inp: Readable, private readonly maxMessageBytes = MAX_MESSAGE_BYTES) {
     inp.on('data', (d: Buffer) => this.onData(d));
     inp.on('close', () => this.close('the browser closed its DevTools pipe'));
     inp.on('error', (e: Error) => this.close(`the DevTools pipe failed: ${e.message}`));
@@ -73,17 +76,24 @@ export class CdpConnection {
 
   /** Resolves with the first event of `method` (on `sessionId`, if given) that `match` accepts. */
   waitForEvent(method: string, timeoutMs: number, match: (e: CdpEvent) => boolean = () => true): Promise<CdpEvent> {
+    if (this.closedReason) return Promise.reject(new Error(`waiting for ${method}: ${this.closedReason}`));
     return new Promise<CdpEvent>((resolve, reject) => {
-      const t = setTimeout(() => {
-        off();
-        reject(new Error(`no ${method} event within ${timeoutMs / 1000} s`));
-      }, timeoutMs);
-      const off = this.onEvent((e) => {
-        if (e.method !== method || !match(e)) return;
+      const done = () => {
         clearTimeout(t);
         off();
+        this.waiters.delete(fail);
+      };
+      const fail = (reason: string) => {
+        done();
+        reject(new Error(reason));
+      };
+      const t = setTimeout(() => fail(`no ${method} event within ${timeoutMs / 1000} s`), timeoutMs);
+      const off = this.onEvent((e) => {
+        if (e.method !== method || !match(e)) return;
+        done();
         resolve(e);
       });
+      this.waiters.add(fail);
     });
   }
 
@@ -93,9 +103,13 @@ export class CdpConnection {
     this.closedReason = reason;
     for (const p of this.pending.values()) p.reject(new Error(`${p.method}: ${reason}`));
     this.pending.clear();
+    for (const fail of [...this.waiters]) fail(`waiting for an event: ${reason}`);
+    this.chunks = [];
+    this.chunkBytes = 0;
   }
 
   private onData(d: Buffer): void {
+    if (this.closedReason) return; // e.g. after an oversized message: nothing more is read
     let start = 0;
     for (let i = d.indexOf(0); i >= 0; i = d.indexOf(0, start)) {
       this.chunks.push(d.subarray(start, i));
@@ -104,11 +118,12 @@ export class CdpConnection {
       this.chunkBytes = 0;
       start = i + 1;
       this.dispatch(text);
+      if (this.closedReason) return;
     }
     if (start < d.length) {
       this.chunks.push(d.subarray(start));
       this.chunkBytes += d.length - start;
-      if (this.chunkBytes > MAX_MESSAGE_BYTES) this.close(`a DevTools message exceeded ${MAX_MESSAGE_BYTES} bytes`);
+      if (this.chunkBytes > this.maxMessageBytes) this.close(`a DevTools message exceeded ${this.maxMessageBytes} bytes`);
     }
   }
 

@@ -104,10 +104,19 @@ describe('HeadlessChromium', () => {
     await expect(HeadlessChromium.launch({ executablePath: '/nonexistent/chromium', headless: true, viewport: { width: 10, height: 10 }, timeoutMs: 5000 })).rejects.toThrow('/nonexistent/chromium');
   });
 
-  it('closes the browser and removes its profile', async () => {
+  it('a wait on a page that stops answering times out; closing ends the browser and removes its profile', async () => {
     const b = await HeadlessChromium.launch({ executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 100, height: 100 }, args: ['--no-sandbox'] });
     expect(existsSync(b.userDataDir)).toBe(true);
+    const p = await b.newPage({ width: 100, height: 100 });
+    const hung = p.evaluate(() => {
+      for (;;); // a main thread that never comes back
+    }).catch((e: Error) => e.message);
+    const t0 = Date.now();
+    await expect(p.waitForFunction(() => true, 500)).rejects.toThrow('timed out after 0.5 s waiting for the page');
+    expect(Date.now() - t0).toBeLessThan(3000);
     await b.close();
+    expect(b.running).toBe(false);
+    expect(await hung).toMatch(/^Runtime.evaluate: the browser (exited|closed its DevTools pipe)$/);
     expect(existsSync(b.userDataDir)).toBe(false);
     await expect(b.cdp.send('Browser.getVersion')).rejects.toThrow(/^Browser.getVersion: the browser (exited|closed its DevTools pipe)$/);
   }, 30_000);

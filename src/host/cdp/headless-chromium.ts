@@ -23,7 +23,11 @@ export interface LaunchOptions {
   timeoutMs?: number;
 }
 
-/** Switches for a browser that stays quiet and keeps a background page running at full rate. */
+/**
+ * Switches for a browser that stays quiet and keeps a background page running at full rate: the
+ * relevant part of the set test drivers use (Playwright's `chromiumSwitches`, which documents why
+ * each is there).
+ */
 export const QUIET_SWITCHES: readonly string[] = [
   '--disable-field-trial-config',
   '--disable-background-networking',
@@ -63,7 +67,7 @@ export interface PageProblem {
 export class HeadlessChromium {
   private exited = false;
   private readonly exitedPromise: Promise<void>;
-  private readonly killOnExit = () => this.proc.kill('SIGKILL');
+  private readonly killOnExit = () => this.kill();
 
   private constructor(
     private readonly proc: ChildProcess,
@@ -99,7 +103,10 @@ export class HeadlessChromium {
       ...(o.args ?? []),
       'about:blank',
     ];
-    const proc = spawn(o.executablePath, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+    // Its own process group: a Ctrl-C at the terminal reaches only us, and we close the browser
+    // after the engine (a browser also exits by itself when its DevTools pipe closes, e.g. when
+    // this process is killed).
+    const proc = spawn(o.executablePath, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true });
     let stderr = '';
     proc.stderr!.on('data', (d: Buffer) => {
       if (stderr.length < 8192) stderr += d.toString();
@@ -115,6 +122,21 @@ export class HeadlessChromium {
       throw new Error(`${e instanceof Error ? e.message : String(e)}${tail ? `\n  ${tail}` : ''}`);
     }
     return b;
+  }
+
+  /** The browser process is still running. */
+  get running(): boolean {
+    return !this.exited;
+  }
+
+  /** SIGKILL to the browser's process group (its renderer and GPU processes too). */
+  private kill(): void {
+    if (this.exited || this.proc.pid === undefined) return;
+    try {
+      process.kill(-this.proc.pid, 'SIGKILL');
+    } catch {
+      this.proc.kill('SIGKILL');
+    }
   }
 
   /** "156.0.8078.79" */
@@ -161,7 +183,7 @@ export class HeadlessChromium {
       this.cdp.send('Browser.close').catch(() => undefined);
       await Promise.race([this.exitedPromise, sleep(5000)]);
       if (!this.exited) {
-        this.proc.kill('SIGKILL');
+        this.kill();
         await Promise.race([this.exitedPromise, sleep(5000)]);
       }
     }
@@ -217,18 +239,30 @@ export class HeadlessPage {
     return r.result.value as T;
   }
 
-  /** Polls `fn` every `pollMs` until it returns truthy; rejects after `timeoutMs`. */
+  /**
+   * Polls `fn` every `pollMs` until it returns truthy; rejects after `timeoutMs` (also when the page
+   * stops answering: a saturated main thread) or at once when the browser is gone.
+   */
   async waitForFunction(fn: () => unknown, timeoutMs: number, pollMs = 100): Promise<void> {
     const end = Date.now() + timeoutMs;
     let last = '';
+    const timedOut = () => new Error(`timed out after ${timeoutMs / 1000} s waiting for the page${last ? ` (last error: ${last})` : ''}`);
     for (;;) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        if (await this.evaluate(fn)) return;
+        const left = new Promise<'late'>((res) => (timer = setTimeout(() => res('late'), Math.max(0, end - Date.now()))));
+        const r = await Promise.race([this.evaluate(fn), left]);
+        if (r === 'late') throw timedOut();
+        if (r) return;
       } catch (e) {
+        if (this.cdp.closed) throw e;
+        if (Date.now() >= end) throw e instanceof Error && e.message.startsWith('timed out') ? e : timedOut();
         // A navigation in progress destroys the context under the call: try again.
         last = e instanceof Error ? e.message : String(e);
+      } finally {
+        clearTimeout(timer);
       }
-      if (Date.now() >= end) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for the page${last ? ` (last error: ${last})` : ''}`);
+      if (Date.now() >= end) throw timedOut();
       await sleep(pollMs);
     }
   }

@@ -192,11 +192,13 @@ describe('DisplayController when the source\'s channels change', () => {
     const retained: number[][] = [];
     Object.assign(c as unknown as Record<string, unknown>, { gl: { lost: false, frame() {}, setView() {}, setSize() {}, retain: (chs: number[]) => retained.push([...chs]), destroy() {} } });
     for (const ch of [0, 1, 2]) c.store.slot(ch).shown = new Uint8Array(8);
+    c.store.slot(1).pending = new Uint8Array(8); // held on the page (frozen, say): already acknowledged
     useUi.getState().set({ focus: 1 }); // the view changes, the source does not: nothing freed
     expect(retained).toEqual([]);
     useUi.getState().set({ channels: [info(0), info(2)], focus: null });
     expect(retained).toEqual([[0, 2]]);
     expect([0, 1, 2].map((ch) => c.store.slot(ch).shown?.byteLength ?? null)).toEqual([8, null, 8]);
+    expect([c.store.slot(1).pending, c.store.slot(1).dropped]).toEqual([null, 1]);
   });
 });
 

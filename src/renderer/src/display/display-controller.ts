@@ -322,13 +322,22 @@ export class DisplayController {
 
   /**
    * The source's channel list changed: the display frees the image it keeps of each channel gone,
-   * and the page the last frame it kept of it (a source switch must not leave every old channel's
-   * buffers behind). A channel that comes back starts blank until its first frame.
+   * and the page the frames it kept of it, shown or held (a source switch must not leave every old
+   * channel's buffers behind; a held frame was already acknowledged to the transport, and is
+   * counted as dropped). A channel that comes back starts blank until its first frame.
    */
   private retainChannels(channels: readonly ChannelInfo[]): void {
     const keep = channels.map((c) => c.channel);
     this.gl?.retain(keep);
-    for (const s of this.store.all()) if (!keep.includes(s.channel)) s.shown = null;
+    for (const s of this.store.all()) {
+      if (keep.includes(s.channel)) continue;
+      if (s.pending && s.pending !== s.shown) {
+        s.dropped++;
+        this.stamps?.dropped(s.pending);
+      }
+      s.pending = null;
+      s.shown = null;
+    }
   }
 
   /** The view as the page lays it out: tile rectangles, window/level, colormap; frames held before. */

@@ -14,8 +14,8 @@ function fakeGl() {
       if (bytes[0] === this.failOn) throw new Error('this GPU cannot show float32 frames (no OES_texture_float)');
       this.uploads.push(bytes[0]);
     },
-    render(tiles: TileDraw[], full: boolean) {
-      this.renders.push({ tiles, full });
+    render(tiles: readonly TileDraw[], full: boolean) {
+      this.renders.push({ tiles: tiles.map((t) => ({ ...t })), full }); // copied: the loop reuses them
     },
     read: () => ({ width: 1, height: 1, rgba: new Uint8Array(4) }),
     forgotten: [] as number[],

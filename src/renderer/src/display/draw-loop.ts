@@ -23,7 +23,7 @@
  */
 import type { DType } from '../../../shared/frame-header';
 import type { PixelDisplay, TileDraw } from './pixel-display';
-import { effectiveRange, type WindowLevel } from './window-level';
+import { rangeInto, type WindowLevel } from './window-level';
 
 /** A frame handed to the loop: its pixels' geometry, suggested range, and bytes (a display frame). */
 export interface LoopFrame {
@@ -75,6 +75,9 @@ export class DrawLoop {
   /** dtype / vmin / vmax of the frame on each channel's texture (for automatic window/level). */
   private readonly shownRange = new Map<number, { dtype: DType; vmin: number; vmax: number }>();
   private readonly dirty = new Set<number>();
+  /** `tileDraws` output, reused: the array, and one object per tile. */
+  private readonly drawList: TileDraw[] = [];
+  private readonly drawPool: TileDraw[] = [];
   private view: ViewTile[] = [];
   private viewChanged = true;
   private uploaded: UploadedFrame[] = [];
@@ -215,15 +218,28 @@ export class DrawLoop {
     this.out.presented(up, dr, this.now());
   }
 
-  /** The view as draw calls, with each tile's current window/level. */
-  tileDraws(): TileDraw[] {
-    const out: TileDraw[] = [];
+  /**
+   * The view as draw calls, with each tile's current window/level. The array and its objects are
+   * reused from draw to draw (no allocation per frame): valid until the next call.
+   */
+  tileDraws(): readonly TileDraw[] {
+    const out = this.drawList;
+    let n = 0;
     for (const t of this.view) {
       const r = this.shownRange.get(t.channel);
       if (!r) continue;
-      const [lo, hi] = effectiveRange(t.wl, t.wlGlobal, r.dtype, r.vmin, r.vmax);
-      out.push({ channel: t.channel, x: t.x, y: t.y, w: t.w, h: t.h, lo, hi, cmapRow: t.cmapRow, dirty: this.dirty.has(t.channel) });
+      const d = n < this.drawPool.length ? this.drawPool[n] : (this.drawPool[n] = { channel: 0, x: 0, y: 0, w: 0, h: 0, lo: 0, hi: 1, cmapRow: 0, dirty: false });
+      d.channel = t.channel;
+      d.x = t.x;
+      d.y = t.y;
+      d.w = t.w;
+      d.h = t.h;
+      d.cmapRow = t.cmapRow;
+      d.dirty = this.dirty.has(t.channel);
+      rangeInto(d, t.wl, t.wlGlobal, r.dtype, r.vmin, r.vmax);
+      out[n++] = d;
     }
+    out.length = n;
     return out;
   }
 

@@ -53,7 +53,8 @@ export interface PixelDisplay {
   upload(slot: PixelGeometry & { channel: number }, bytes: Uint8Array): void;
   /**
    * Draw tiles. `full` (default): clear the canvas and draw every tile. Otherwise only the tiles
-   * marked `dirty`, over what the canvas holds (same layout as the last full render).
+   * marked `dirty`, over what the canvas holds (same layout as the last full render). The tiles are
+   * the caller's, reused for its next draw: read them during the call only.
    */
   render(tiles: readonly TileDraw[], full?: boolean): void;
   /** A rectangle (CSS px relative to the canvas) of what the last `render` drew: RGBA, rows bottom-up. */

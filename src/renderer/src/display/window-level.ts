@@ -12,9 +12,30 @@ export interface WindowLevel {
   width: number;
 }
 
+/**
+ * The range shown, written into `out` (no allocation: the draw loop calls it per tile and draw):
+ * the channel's own window, else the global one, else the frame's range, else the dtype's.
+ */
+export function rangeInto<T extends { lo: number; hi: number }>(out: T, own: WindowLevel | null | undefined, global: WindowLevel | null, dtype: DType, vmin: number, vmax: number): T {
+  const wl = own ?? global;
+  if (wl) {
+    const w = Math.max(wl.width, 1e-12);
+    out.lo = wl.center - w / 2;
+    out.hi = wl.center + w / 2;
+  } else if (Number.isFinite(vmin) && Number.isFinite(vmax) && vmax > vmin) {
+    out.lo = vmin;
+    out.hi = vmax;
+  } else {
+    out.lo = 0;
+    out.hi = dtype === DType.U8 ? 255 : dtype === DType.U16 ? 65535 : 1;
+  }
+  return out;
+}
+
+const pair = (r: { lo: number; hi: number }): [number, number] => [r.lo, r.hi];
+
 export function toRange(wl: WindowLevel): [number, number] {
-  const w = Math.max(wl.width, 1e-12);
-  return [wl.center - w / 2, wl.center + w / 2];
+  return pair(rangeInto({ lo: 0, hi: 0 }, wl, null, DType.F32, NaN, NaN));
 }
 
 export function fromRange(lo: number, hi: number): WindowLevel {
@@ -22,16 +43,11 @@ export function fromRange(lo: number, hi: number): WindowLevel {
 }
 
 export function defaultRange(dtype: DType, vmin: number, vmax: number): [number, number] {
-  if (Number.isFinite(vmin) && Number.isFinite(vmax) && vmax > vmin) return [vmin, vmax];
-  if (dtype === DType.U8) return [0, 255];
-  if (dtype === DType.U16) return [0, 65535];
-  return [0, 1];
+  return pair(rangeInto({ lo: 0, hi: 0 }, null, null, dtype, vmin, vmax));
 }
 
 export function effectiveRange(own: WindowLevel | undefined, global: WindowLevel | null, dtype: DType, vmin: number, vmax: number): [number, number] {
-  if (own) return toRange(own);
-  if (global) return toRange(global);
-  return defaultRange(dtype, vmin, vmax);
+  return pair(rangeInto({ lo: 0, hi: 0 }, own, global, dtype, vmin, vmax));
 }
 
 /**
