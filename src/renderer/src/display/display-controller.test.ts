@@ -74,6 +74,23 @@ describe('DisplayController and the engine\'s stall notices (web mode `stale` ev
     useUi.getState().set({ connected: true });
     expect(c.signalOf(2, performance.now()).kind).toBe('live');
   });
+
+  it('names who judged a tile stale: NO SIGNAL when the producer said so, NO NEW FRAME when only this page saw none', () => {
+    useUi.getState().set({ connected: true, channels: [], health: {} });
+    c = new DisplayController();
+    health(h('running', 100));
+    const t = performance.now();
+    c.store.slot(2).noteArrival(t - 500); // flowing at the source, but nothing reached the page for 500 ms
+    const tile = { el: { dataset: {} as Record<string, string> }, overlay: { hidden: true }, overlayTitle: { textContent: '' }, overlayDetail: { textContent: '' }, lastSignal: '' };
+    const paint = (sig: ReturnType<DisplayController['signalOf']>) => (c as unknown as { paintSignal(v: unknown, s: unknown): void }).paintSignal(tile, sig);
+    paint(c.signalOf(2, t));
+    expect([tile.el.dataset.signal, tile.overlay.hidden, tile.overlayTitle.textContent]).toEqual(['stale', false, 'STALE — NO NEW FRAME']);
+    expect(tile.overlayDetail.textContent).toMatch(/^frame shown is 0\.5\d s old: source stopped or display behind$/);
+    c.onEngineStale({ channel: 2, stale: true, ageMs: 600, lastFrameMs: 5000 });
+    paint(c.signalOf(2, t));
+    expect([tile.el.dataset.signal, tile.overlayTitle.textContent]).toEqual(['stale', 'STALE — NO SIGNAL']);
+    expect(tile.overlayDetail.textContent).toMatch(/: the source stopped producing$/);
+  });
 });
 
 /** requestAnimationFrame (queued, played by the test) and window for a controller under vitest. */

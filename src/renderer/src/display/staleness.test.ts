@@ -8,15 +8,15 @@ describe('tileSignal', () => {
   it('goes stale after 3 frame periods without a frame, with the age', () => {
     const p30 = nominalPeriodMs(30);
     expect(tileSignal(1099, 1000, p30, h('running'), true).kind).toBe('live'); // 99 ms < 100 ms
-    expect(tileSignal(1101, 1000, p30, h('running'), true)).toEqual({ kind: 'stale', ageMs: 101 });
+    expect(tileSignal(1101, 1000, p30, h('running'), true)).toEqual({ kind: 'stale', ageMs: 101, by: 'page' });
     expect(tileSignal(1250, 1000, nominalPeriodMs(10), h('running'), true).kind).toBe('live'); // 10 fps: 300 ms
     expect(tileSignal(1301, 1000, nominalPeriodMs(10), h('running'), true).kind).toBe('stale');
   });
   it('the engine saying the cascade stopped producing makes the tile stale at once, with the older age', () => {
     const p30 = nominalPeriodMs(30);
     // The page got a (late) frame 20 ms ago, but the engine has produced nothing for 120 ms.
-    expect(tileSignal(1020, 1000, p30, h('running'), true, null, 120)).toEqual({ kind: 'stale', ageMs: 120 });
-    expect(tileSignal(1500, 1000, p30, h('running'), true, null, 120)).toEqual({ kind: 'stale', ageMs: 500 });
+    expect(tileSignal(1020, 1000, p30, h('running'), true, null, 120)).toEqual({ kind: 'stale', ageMs: 120, by: 'engine' });
+    expect(tileSignal(1500, 1000, p30, h('running'), true, null, 120)).toEqual({ kind: 'stale', ageMs: 500, by: 'engine' });
     expect(tileSignal(1020, 1000, p30, h('running'), true, 'DEVICE PAUSED', 120)).toEqual({ kind: 'held', reason: 'DEVICE PAUSED', ageMs: 120 });
     // a process fault or a lost connection still says so first
     expect(tileSignal(1020, 1000, p30, h('down'), true, null, 120).kind).toBe('down');

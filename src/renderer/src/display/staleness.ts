@@ -12,7 +12,12 @@ export { STALE_PERIODS };
 export type TileSignal =
   | { kind: 'live' }
   | { kind: 'waiting' } // no frame yet
-  | { kind: 'stale'; ageMs: number }
+  /**
+   * No new frame for 3 periods. `by`: who said so — `engine`, the producer's watch (the cascade
+   * stopped producing: no signal), or only `page`, this page's watchdog (no new frame got here: the
+   * source stopped, or the source still produces and the display is behind; it cannot tell which).
+   */
+  | { kind: 'stale'; ageMs: number; by: 'engine' | 'page' }
   /** No new frame because the user paused the source (device or replay): not live, but no fault. */
   | { kind: 'held'; reason: string; ageMs: number }
   | { kind: 'down'; state: string; error: string | null }
@@ -36,7 +41,7 @@ export function tileSignal(nowMs: number, lastArrivalMs: number, periodMs: numbe
   // The older of the two accounts: a frame that reached the page late is no younger for it.
   const age = engineStaleAgeMs === null ? pageAge : Math.max(pageAge, engineStaleAgeMs);
   // A paused source still must not look live, but calling it a lost signal would be a lie too.
-  return heldReason ? { kind: 'held', reason: heldReason, ageMs: age } : { kind: 'stale', ageMs: age };
+  return heldReason ? { kind: 'held', reason: heldReason, ageMs: age } : { kind: 'stale', ageMs: age, by: engineStaleAgeMs === null ? 'page' : 'engine' };
 }
 
 /**
