@@ -25,27 +25,32 @@ afterEach(async () => {
   cleanup = null;
 });
 
+/** A supervisor in port mode over emulated utility processes, fed by a 30 fps JS producer on channel 0. */
+function portSetup(prefix: string, displayPort: (ch: number) => unknown) {
+  const native = loadNative();
+  const producer = new JsProducer(native, prefix, [0], 64, 128);
+  const frames: Uint8Array[] = [];
+  const sup = new Supervisor({
+    launcher: new UtilityChannelLauncher(fakeUtilityProcessModule((b) => frames.push(b)), workerTs),
+    prefix, display: 'port', processor: 'test', nowNs: () => native.monotonicNs(), log: () => {}, spares: 0, displayPort,
+  });
+  producer.start(30);
+  cleanup = async () => {
+    await sup.close();
+    producer.close();
+    unlinkShm(`${prefix}-`);
+  };
+  return { sup, frames };
+}
+
 describe('UtilityChannelLauncher + worker in port mode (emulated utilityProcess)', () => {
   it('delivers display frames on the port main handed over, restarts with a fresh port after a crash', async () => {
-    const native = loadNative();
     const prefix = `spu${process.pid}`;
-    const producer = new JsProducer(native, prefix, [0], 64, 128);
-    const frames: Uint8Array[] = [];
     const ports: number[] = [];
-    const sup = new Supervisor({
-      launcher: new UtilityChannelLauncher(fakeUtilityProcessModule((b) => frames.push(b)), workerTs),
-      prefix, display: 'port', processor: 'test', nowNs: () => native.monotonicNs(), log: () => {}, spares: 0,
-      displayPort: (ch) => {
-        ports.push(ch);
-        return { token: `port-${ports.length}` };
-      },
+    const { sup, frames } = portSetup(prefix, (ch) => {
+      ports.push(ch);
+      return { token: `port-${ports.length}` };
     });
-    producer.start(30);
-    cleanup = async () => {
-      await sup.close();
-      producer.close();
-      unlinkShm(`${prefix}-`);
-    };
     try {
       await sup.startChannel(0, testCascade({ lines: 64, samples: 128, factor: 2 }));
       await waitFor(() => frames.length > 10, 5000, 'display frames on the port');
@@ -65,10 +70,40 @@ describe('UtilityChannelLauncher + worker in port mode (emulated utilityProcess)
       await sleep(50);
     } finally {
       const pid = sup.pid(0);
-      await cleanup();
+      await cleanup?.();
       cleanup = null;
       if (pid) expect(isAlive(pid)).toBe(false);
     }
     expect(listShm(prefix)).toEqual([]);
   });
+
+  it('paced by the renderer: a renderer that answers every 150 ms gets ~7 fps and the cascade runs only for those', async () => {
+    const before = process.env.FAKE_PORT_ACK_DELAY_MS;
+    process.env.FAKE_PORT_ACK_DELAY_MS = '150'; // read by the emulated port in each worker process
+    const { sup, frames } = portSetup(`spv${process.pid}`, () => ({ token: 'port' }));
+    try {
+      await sup.startChannel(0, testCascade({ lines: 64, samples: 128, factor: 2 }));
+      await waitFor(() => frames.length >= 3, 5000, 'display frames on the port');
+      const n0 = frames.length;
+      const skipped0 = sup.health()[0].skipped;
+      await sleep(3000);
+      const h = sup.health()[0];
+      const got = frames.length - n0;
+      // ~20 answers in 3 s: every frame posted was answered before the next one was made.
+      expect(got).toBeGreaterThanOrEqual(10);
+      expect(got).toBeLessThanOrEqual(24);
+      // The source ran at 30 fps; the frames in between were passed, not run through the cascade.
+      expect(h.fpsIn).toBeGreaterThan(20);
+      expect(h.fpsOut).toBeLessThan(10);
+      expect(h.skipped - skipped0).toBeGreaterThan(40);
+      // Each posted frame is the source's newest at the time of the pull: sequence numbers jump.
+      const seqs = frames.slice(n0).map((f) => readFrameHeader(f).seq);
+      expect(Math.min(...seqs.slice(1).map((s, i) => s - seqs[i]))).toBeGreaterThanOrEqual(2);
+    } finally {
+      if (before === undefined) delete process.env.FAKE_PORT_ACK_DELAY_MS;
+      else process.env.FAKE_PORT_ACK_DELAY_MS = before;
+      await cleanup?.();
+      cleanup = null;
+    }
+  }, 20_000);
 });

@@ -11,12 +11,16 @@ const listeners: Listener[] = [];
 // Like Electron's parentPort, hold messages until the worker has attached its listener.
 const queued: { data: unknown; ports: unknown[] }[] = [];
 const ackListeners: ((e: { data: unknown }) => void)[] = [];
+/** A slow renderer: each frame answered this many ms after it was posted (0: at once). */
+const ackDelayMs = Number(process.env.FAKE_PORT_ACK_DELAY_MS ?? 0);
+const ack = () => ackListeners.forEach((cb) => cb({ data: 0 }));
 const displayPort = {
   postMessage(frame: unknown): void {
     if (!(frame instanceof Uint8Array)) throw new TypeError('display port: expected a Uint8Array frame');
     send({ kind: 'frame', bytes: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64') });
     // The emulated renderer acknowledges every frame once it is handed on (like ElectronBridge).
-    setImmediate(() => ackListeners.forEach((cb) => cb({ data: 0 })));
+    if (ackDelayMs > 0) setTimeout(ack, ackDelayMs);
+    else setImmediate(ack);
   },
   on(event: string, cb: (e: { data: unknown }) => void): void {
     if (event === 'message') ackListeners.push(cb);
