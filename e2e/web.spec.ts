@@ -173,7 +173,7 @@ test('replay panel: the sample recording replaces the live channels, tiles updat
   await expect.poll(async () => (await tilePixels(page, 0)).hash, { timeout: 10_000 }).not.toBe(a.hash);
   // Paused replay: not live, and said so for what it is (not a lost signal).
   await expect(page.getByTestId('tile-0')).toContainText('REPLAY PAUSED — not live', { timeout: 5_000 });
-  await expect(page.getByTestId('tile-0')).not.toContainText('NO SIGNAL');
+  await expect(page.getByTestId('tile-0')).not.toContainText('STALE');
   await shot(page, 'web-replay-sample');
   await checkDisplaysAgree(() => page.context().browser()!.newPage(), served.url, () => call('replay.control', { op: 'step', frames: 1 }), 0);
   await page.getByRole('button', { name: '✕ live' }).click();

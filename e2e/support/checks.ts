@@ -208,7 +208,8 @@ export async function checkStall(page: Page, call: Call, ch: number, prefix: str
     if (now === last) break;
     last = now;
   }
-  await expect(page.getByTestId(`overlay-${ch}`)).toContainText('STALE');
+  // By now the producer has judged too: the tile says the signal is gone, not just late.
+  await expect(page.getByTestId(`overlay-${ch}`)).toContainText('STALE — NO SIGNAL');
   const stalled0 = await tilePixels(page, ch);
   const others = [0, 1, 2, 3].filter((c) => c !== ch);
   const o0 = await Promise.all(others.map((c) => tilePixels(page, c)));

@@ -26,12 +26,12 @@ afterEach(async () => {
 });
 
 /** A supervisor in port mode over emulated utility processes, fed by a 30 fps JS producer on channel 0. */
-function portSetup(prefix: string, displayPort: (ch: number) => unknown) {
+function portSetup(prefix: string, displayPort: (ch: number) => unknown, ackDelayMs = 0) {
   const native = loadNative();
   const producer = new JsProducer(native, prefix, [0], 64, 128);
   const frames: Uint8Array[] = [];
   const sup = new Supervisor({
-    launcher: new UtilityChannelLauncher(fakeUtilityProcessModule((b) => frames.push(b)), workerTs),
+    launcher: new UtilityChannelLauncher(fakeUtilityProcessModule((b) => frames.push(b), ackDelayMs), workerTs),
     prefix, display: 'port', processor: 'test', nowNs: () => native.monotonicNs(), log: () => {}, spares: 0, displayPort,
   });
   producer.start(30);
@@ -78,9 +78,7 @@ describe('UtilityChannelLauncher + worker in port mode (emulated utilityProcess)
   });
 
   it('paced by the renderer: a renderer that answers every 150 ms gets ~7 fps and the cascade runs only for those', async () => {
-    const before = process.env.FAKE_PORT_ACK_DELAY_MS;
-    process.env.FAKE_PORT_ACK_DELAY_MS = '150'; // read by the emulated port in each worker process
-    const { sup, frames } = portSetup(`spv${process.pid}`, () => ({ token: 'port' }));
+    const { sup, frames } = portSetup(`spv${process.pid}`, () => ({ token: 'port' }), 150);
     try {
       await sup.startChannel(0, testCascade({ lines: 64, samples: 128, factor: 2 }));
       await waitFor(() => frames.length >= 3, 5000, 'display frames on the port');
@@ -88,6 +86,7 @@ describe('UtilityChannelLauncher + worker in port mode (emulated utilityProcess)
       const skipped0 = sup.health()[0].skipped;
       await sleep(3000);
       const h = sup.health()[0];
+      expect(h.restarts, 'the worker ran throughout').toBe(0);
       const got = frames.length - n0;
       // ~20 answers in 3 s: every frame posted was answered before the next one was made.
       expect(got).toBeGreaterThanOrEqual(10);
@@ -100,10 +99,10 @@ describe('UtilityChannelLauncher + worker in port mode (emulated utilityProcess)
       const seqs = frames.slice(n0).map((f) => readFrameHeader(f).seq);
       expect(Math.min(...seqs.slice(1).map((s, i) => s - seqs[i]))).toBeGreaterThanOrEqual(2);
     } finally {
-      if (before === undefined) delete process.env.FAKE_PORT_ACK_DELAY_MS;
-      else process.env.FAKE_PORT_ACK_DELAY_MS = before;
+      const pid = sup.pid(0);
       await cleanup?.();
       cleanup = null;
+      if (pid) expect(isAlive(pid)).toBe(false);
     }
   }, 20_000);
 });

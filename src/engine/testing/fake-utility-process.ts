@@ -40,9 +40,12 @@ class FakeUtilityProcess extends EventEmitter implements UtilityProcessLike {
   }
 }
 
-/** `fork` records every display frame the worker posts on its (emulated) port. */
-export function fakeUtilityProcessModule(onFrame: (bytes: Uint8Array) => void): UtilityProcessModuleLike {
+/**
+ * `fork` records every display frame the worker posts on its (emulated) port. `ackDelayMs`: the
+ * emulated renderer answers each frame that long after it was posted (default: at once).
+ */
+export function fakeUtilityProcessModule(onFrame: (bytes: Uint8Array) => void, ackDelayMs = 0): UtilityProcessModuleLike {
   return {
-    fork: (modulePath, _args, options) => new FakeUtilityProcess(modulePath, options?.env ?? process.env, onFrame),
+    fork: (modulePath, _args, options) => new FakeUtilityProcess(modulePath, { ...(options?.env ?? process.env), FAKE_PORT_ACK_DELAY_MS: String(ackDelayMs) }, onFrame),
   };
 }

@@ -16,7 +16,9 @@ const ackDelayMs = Number(process.env.FAKE_PORT_ACK_DELAY_MS ?? 0);
 const ack = () => ackListeners.forEach((cb) => cb({ data: 0 }));
 const displayPort = {
   postMessage(frame: unknown): void {
-    if (!(frame instanceof Uint8Array)) throw new TypeError('display port: expected a Uint8Array frame');
+    // The worker's stall notices share the port (PortStaleMessage): not frames, not acknowledged.
+    if ((frame as { type?: unknown } | null)?.type === 'stale') return;
+    if (!(frame instanceof Uint8Array)) throw new TypeError('display port: expected a Uint8Array frame or a stale notice');
     send({ kind: 'frame', bytes: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64') });
     // The emulated renderer acknowledges every frame once it is handed on (like ElectronBridge).
     if (ackDelayMs > 0) setTimeout(ack, ackDelayMs);

@@ -85,11 +85,11 @@ describe('DisplayController and the engine\'s stall notices (web mode `stale` ev
     const paint = (sig: ReturnType<DisplayController['signalOf']>) => (c as unknown as { paintSignal(v: unknown, s: unknown): void }).paintSignal(tile, sig);
     paint(c.signalOf(2, t));
     expect([tile.el.dataset.signal, tile.overlay.hidden, tile.overlayTitle.textContent]).toEqual(['stale', false, 'STALE — NO NEW FRAME']);
-    expect(tile.overlayDetail.textContent).toMatch(/^frame shown is 0\.5\d s old: source stopped or display behind$/);
+    expect(tile.overlayDetail.textContent).toMatch(/^frame shown is 0\.5\d s old: source or processing stopped, or display behind$/);
     c.onEngineStale({ channel: 2, stale: true, ageMs: 600, lastFrameMs: 5000 });
     paint(c.signalOf(2, t));
     expect([tile.el.dataset.signal, tile.overlayTitle.textContent]).toEqual(['stale', 'STALE — NO SIGNAL']);
-    expect(tile.overlayDetail.textContent).toMatch(/: the source stopped producing$/);
+    expect(tile.overlayDetail.textContent).toMatch(/: the source or its processing stopped$/);
   });
 });
 

@@ -608,7 +608,7 @@ export class DisplayController {
         // Only the producer knows the source stopped; this page alone knows no frame reached it
         // (under load the display can fall behind a source that still produces).
         title = sig.by === 'engine' ? 'STALE — NO SIGNAL' : 'STALE — NO NEW FRAME';
-        detail = sig.by === 'engine' ? `last frame ${formatAge(sig.ageMs)} ago: the source stopped producing` : `frame shown is ${formatAge(sig.ageMs)} old: source stopped or display behind`;
+        detail = sig.by === 'engine' ? `last frame ${formatAge(sig.ageMs)} ago: the source or its processing stopped` : `frame shown is ${formatAge(sig.ageMs)} old: source or processing stopped, or display behind`;
         break;
       case 'held':
         key = 'held';
