@@ -27,6 +27,13 @@ export function parseDisplayPreference(v: string | null | undefined): DisplayPre
  * without WebGL.
  */
 export function probeWebglRenderer(): string | null {
+  // Once per thread: the answer does not change, and a WebGL context costs tens of ms to make.
+  if (probed === undefined) probed = probeOnce();
+  return probed;
+}
+let probed: string | null | undefined;
+
+function probeOnce(): string | null {
   let canvas: HTMLCanvasElement | OffscreenCanvas;
   if (typeof OffscreenCanvas === 'function') canvas = new OffscreenCanvas(1, 1);
   else if (typeof document !== 'undefined') canvas = document.createElement('canvas');

@@ -11,7 +11,7 @@ import { isFrozen, useUi, visibleChannels, type UiState } from '../state/ui-stor
 import { colormapRow } from './colormaps';
 import { acquiredMs, FrameStore, type ChannelSlot } from './frame-store';
 import { parseDisplayPreference } from './display-backend';
-import { createSurface, type GlSurface } from './gl-surface';
+import { createSurface, surfaceFor, type GlSurface } from './gl-surface';
 import type { LoopFrame, UploadedFrame, ViewTile } from './draw-loop';
 import { backingScale, type TileExtent } from './layout';
 import { formatAge, heldReason, nominalPeriodMs, STALE_PERIODS, tileSignal, type TileSignal } from './staleness';
@@ -48,7 +48,7 @@ const HUD_MS = 250;
 /** How long a process outage stays on the tile at least, ms. */
 export const DOWN_LATCH_MS = 1000;
 
-/** A parameter of the page URL (`?gl=page`, `?display=canvas2d`), null outside a browser page. */
+/** A parameter of the page URL (`?gl=page|worker`, `?display=canvas2d`), null outside a browser page. */
 function query(name: string): string | null {
   return typeof location !== 'undefined' ? new URLSearchParams(location.search).get(name) : null;
 }
@@ -127,6 +127,9 @@ export class DisplayController {
     this.armWatchdog(0);
     this.backingW = 0;
     this.backingH = 0;
+    const display = parseDisplayPreference(query('display'));
+    // `?gl=page|worker` overrides where it draws (for comparisons); else by display (`surfaceFor`).
+    const where = query('gl');
     this.gl = createSurface(canvas, {
       onContext: (lost) => {
         useUi.getState().set({ contextLost: lost });
@@ -143,7 +146,7 @@ export class DisplayController {
       onError: (m) => {
         this.lastError = m;
       },
-    }, query('gl') === 'page' ? 'page' : 'worker', parseDisplayPreference(query('display')));
+    }, where === 'page' || where === 'worker' ? where : surfaceFor(display), display);
     this.resizeObs = new ResizeObserver(() => this.requestRedraw());
     this.resizeObs.observe(canvas);
     this.requestRedraw();

@@ -3,12 +3,13 @@
  * they arrive, a view (tiles, window/level, colormaps) set when it changes, and presentation notices
  * that hand the frames back with when they were uploaded and presented (page clock, ms).
  *
- * - `WorkerSurface` (normal): the canvas is transferred to the GL worker (`gl-worker.ts`), frame
+ * - `WorkerSurface` (WebGL): the canvas is transferred to the GL worker (`gl-worker.ts`), frame
  *   buffers travel there and back by transfer. Keeps WebGL's synchronous read-back for the software
  *   compositor off the main thread (see `gl-protocol.ts`).
- * - `PageSurface` (fallback where OffscreenCanvas is missing): the same draw loop on the page.
+ * - `PageSurface` (Canvas 2D, and wherever OffscreenCanvas is missing): the same draw loop on the
+ *   page. See `surfaceFor` for why Canvas 2D draws here.
  */
-import { createPixelDisplay } from './display-backend';
+import { chooseDisplay, createPixelDisplay, probeWebglRenderer } from './display-backend';
 import { DrawLoop, type LoopFrame, type UploadedFrame, type ViewTile } from './draw-loop';
 import { fromWire, toWire, type GlToPage, type PageToGl } from './gl-protocol';
 import type { DisplayChoice, DisplayKind, DisplayPreference, PixelDisplay } from './pixel-display';
@@ -147,6 +148,8 @@ export class WorkerSurface implements GlSurface {
 export class PageSurface implements GlSurface {
   private readonly gl: PixelDisplay;
   private readonly loop: DrawLoop;
+  /** Frame objects back from the loop, for the next hand-overs (no allocation per frame). */
+  private readonly free: LoopFrame[] = [];
 
   constructor(canvas: HTMLCanvasElement, ev: SurfaceEvents, display: DisplayPreference) {
     const made = createPixelDisplay(canvas, display, (lost) => {
@@ -158,7 +161,11 @@ export class PageSurface implements GlSurface {
     queueMicrotask(() => ev.onDisplay(made.choice));
     this.loop = new DrawLoop(this.gl, (cb) => requestAnimationFrame(cb), () => performance.now(), {
       taken: (c) => ev.onTaken(c),
-      presented: (u, d, at) => ev.onPresented(u, d, at),
+      presented: (u, d, at) => {
+        ev.onPresented(u, d, at);
+        for (const x of u) this.free.push(x.frame);
+        for (const x of d) this.free.push(x);
+      },
       error: (m) => ev.onError(m),
     });
   }
@@ -173,7 +180,8 @@ export class PageSurface implements GlSurface {
   }
 
   frame(f: LoopFrame): void {
-    this.loop.frame({ ...f }); // the caller reuses its object; the loop keeps this one
+    // The caller reuses its object; the loop keeps this one until it presents or drops it.
+    this.loop.frame(Object.assign(this.free.pop() ?? { ...f }, f));
   }
 
   setView(tiles: ViewTile[]): void {
@@ -195,6 +203,19 @@ export class PageSurface implements GlSurface {
   destroy(): void {
     this.gl.destroy();
   }
+}
+
+/**
+ * Where a display draws. WebGL in a worker: its read-back for a software compositor blocks for
+ * ~12 ms a frame (docs/latency.md). Canvas 2D on the page: a worker's canvas that pushed a frame
+ * just before a begin frame, while the compositor still held the last one, has its animation frame
+ * skipped by Chromium, and as a 30 fps source drifts against the 60 Hz display that phase lasts
+ * seconds — frames a refresh or two later. Interleaved on the 2-vCPU machine without a GPU,
+ * reference cascade at 3 channels: p99 27–33 ms in 6 of 6 runs on the page against 31–66 ms (3 of
+ * 6 within 50) in the worker. Drawing costs the page's thread ~1 ms a frame there.
+ */
+export function surfaceFor(pref: DisplayPreference, probe: () => string | null = probeWebglRenderer): 'worker' | 'page' {
+  return chooseDisplay(pref, probe).kind === 'canvas2d' ? 'page' : 'worker';
 }
 
 /**
