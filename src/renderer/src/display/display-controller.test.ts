@@ -160,8 +160,10 @@ describe('DisplayController stamps renderer hops through the latency probe (one 
     rafs.shift()!(0); // the first view goes out, then the held frame (seq 2)
     expect(gl.views).toBe(1);
     expect(gl.frames.map((f) => f.fresh)).toEqual([true]);
+    expect(c.store.slot(3).atSurface).toBe(1); // the surface's until it gives it back
     t += 1e6;
     present(); // the surface composited it
+    expect(c.store.slot(3).atSurface).toBe(0);
     expect(done).toEqual([3, 3]); // already reported when it was held
     c.onFrame({ channel: 3, bytes: mk(3), receivedAtMs: 2, droppedBefore: 0 }); // on screen now: handed over at once
     c.onFrame({ channel: 3, bytes: mk(4), receivedAtMs: 3, droppedBefore: 0 });
@@ -172,7 +174,9 @@ describe('DisplayController stamps renderer hops through the latency probe (one 
     gl.at.length = 0;
     ctl.onTakenFrames([3, 3]); // right after that draw: both taken (one replaced, one drawn)
     expect(done).toEqual([3, 3, 3, 3]);
+    expect(c.store.slot(3).atSurface).toBe(2);
     ctl.onPresentedFrames([{ frame: f4, uploadedAtMs: t / 1e6 }], [f3], t / 1e6);
+    expect(c.store.slot(3).atSurface).toBe(0); // drawn and replaced: both back
     expect(c.store.slot(3).dropped).toBe(2); // seq 1 on the page, seq 3 in the surface
     expect(done).toEqual([3, 3, 3, 3]); // the presentation acknowledges nothing more
     ctl.onTakenFrames([3, 9]); // a re-upload or a stray notice: nothing owed, nothing acknowledged

@@ -136,7 +136,7 @@ export class DisplayController {
         if (!lost) {
           // regl restored its objects empty: put every channel's last frame back (a frame still
           // in the worker comes back and is uploaded again on its way).
-          for (const s of this.store.all()) if (s.shown && s.shown.byteLength > 0 && !s.pending) s.pending = s.shown;
+          for (const s of this.store.all()) if (s.shown && s.atSurface === 0 && !s.pending) s.pending = s.shown;
           this.requestRedraw(); // sends the view, then hands those frames over
         }
       },
@@ -159,6 +159,8 @@ export class DisplayController {
     this.gl?.destroy();
     this.gl = null;
     this.canvas = null;
+    // Frames the surface held do not come back from a destroyed one.
+    for (const s of this.store.all()) s.atSurface = 0;
   }
 
   dispose(): void {
@@ -272,7 +274,7 @@ export class DisplayController {
   /**
    * Give a channel's waiting frame to the surface, unless the channel is frozen, off screen, or the
    * context is lost (then it waits here, latest wins). The surface draws it at its next animation
-   * frame and hands it back (`onPresentedFrames`); meanwhile `shown` is detached.
+   * frame and hands it back (`onPresentedFrames`); meanwhile it is the surface's (`atSurface`; from the worker surface, `shown` is detached).
    */
   private handOver(s: ChannelSlot): void {
     const gl = this.gl;
@@ -290,6 +292,7 @@ export class DisplayController {
     f.fresh = fresh;
     s.shown = s.pending;
     s.pending = null;
+    s.atSurface++;
     this.stats.uploads++;
     gl.frame(f);
     // The data geometry may have changed: the backing scale follows (checked once a frame is shown).
@@ -400,7 +403,10 @@ export class DisplayController {
   /** A frame buffer is the page's again: if its slot's `shown` is detached, this is (or precedes) it. */
   private giveBack(f: LoopFrame): ChannelSlot | null {
     const s = this.store.has(f.channel) ? this.store.slot(f.channel) : null;
-    if (s && s.shown && s.shown.byteLength === 0) s.shown = f.bytes;
+    if (!s) return null;
+    if (s.atSurface > 0) s.atSurface--;
+    // The worker surface: the buffer was transferred (detached here) and comes back now.
+    if (s.shown && s.shown.byteLength === 0) s.shown = f.bytes;
     return s;
   }
 

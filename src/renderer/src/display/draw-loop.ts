@@ -1,5 +1,5 @@
 /**
- * The draw loop that owns the GL context, wherever it runs (GL worker, or the page as fallback):
+ * The draw loop that owns the display, wherever it runs (the GL worker for WebGL, the page for Canvas 2D):
  * latest frame per channel, at most one draw per display refresh and only when something changed,
  * and at the animation frame after that draw the frames go back to the page with the times of
  * upload and presentation.

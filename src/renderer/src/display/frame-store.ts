@@ -35,6 +35,8 @@ export class ChannelSlot {
    * (`SpeculaBridge.frameDone`): normally 0 or 1, the one on its way to the texture.
    */
   owedToTransport = 0;
+  /** Frames of this channel handed to the surface and not given back yet (drawn, waiting, or replaced there). */
+  atSurface = 0;
   /** Geometry of the last frame handed to the display (a change re-derives the canvas backing size). */
   lastW = 0;
   lastH = 0;

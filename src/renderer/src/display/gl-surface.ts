@@ -32,7 +32,7 @@ export interface GlSurface {
   readonly lost: boolean;
   /** Backing store size (device px) and backing px per CSS px. */
   setSize(width: number, height: number, scale: number): void;
-  /** Hand a frame over; its buffer is detached until `onPresented` gives it back. */
+  /** Hand a frame over; it is the surface's (the worker's: its buffer detached here) until `onPresented` gives it back. */
   frame(f: LoopFrame): void;
   setView(tiles: ViewTile[]): void;
   /** The source's channels now: the display frees what it keeps for any other. */
@@ -144,7 +144,11 @@ export class WorkerSurface implements GlSurface {
   }
 }
 
-/** The same draw loop on the page's own thread (fallback). */
+const NO_BYTES = new Uint8Array(0);
+/** Frame objects kept for reuse: more than are ever in flight at once (≤ 2–3 per channel). */
+const MAX_FREE_FRAMES = 64;
+
+/** The same draw loop on the page's own thread (Canvas 2D; WebGL where OffscreenCanvas is missing). */
 export class PageSurface implements GlSurface {
   private readonly gl: PixelDisplay;
   private readonly loop: DrawLoop;
@@ -163,8 +167,8 @@ export class PageSurface implements GlSurface {
       taken: (c) => ev.onTaken(c),
       presented: (u, d, at) => {
         ev.onPresented(u, d, at);
-        for (const x of u) this.free.push(x.frame);
-        for (const x of d) this.free.push(x);
+        for (const x of u) this.recycle(x.frame);
+        for (const x of d) this.recycle(x);
       },
       error: (m) => ev.onError(m),
     });
@@ -177,6 +181,13 @@ export class PageSurface implements GlSurface {
   setSize(width: number, height: number, scale: number): void {
     this.gl.setSize(width, height, scale);
     this.loop.invalidate();
+  }
+
+  /** Back on the free list, without its buffer (a frame of a channel gone must not be kept alive). */
+  private recycle(f: LoopFrame): void {
+    if (this.free.length >= MAX_FREE_FRAMES) return;
+    f.bytes = NO_BYTES;
+    this.free.push(f);
   }
 
   frame(f: LoopFrame): void {
@@ -219,9 +230,8 @@ export function surfaceFor(pref: DisplayPreference, probe: () => string | null =
 }
 
 /**
- * The worker surface where the browser supports it, else the page one. `prefer: 'page'` (the page
- * URL's `?gl=page`) forces the page surface, for comparison and as a way out. `display` picks the
- * display drawn with (`display-backend.ts`).
+ * The surface `prefer`red (`surfaceFor`, or the page URL's `?gl=page|worker`), the page one where a
+ * worker cannot own a canvas. `display` picks the display drawn with (`display-backend.ts`).
  */
 export function createSurface(canvas: HTMLCanvasElement, ev: SurfaceEvents, prefer: 'worker' | 'page' = 'worker', display: DisplayPreference = 'auto'): GlSurface {
   const canWorker = typeof canvas.transferControlToOffscreen === 'function' && typeof Worker === 'function' && typeof OffscreenCanvas === 'function';
