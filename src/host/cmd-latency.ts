@@ -3,8 +3,8 @@
  *
  * Starts the web mode (the engine — or, with `--source fake`, a pure-JS frame source — behind the
  * real web server), opens the real workbench in Debian's Chromium (headless, driven over its
- * DevTools pipe: cdp/), opens the latency panel (which starts the renderer's latency probe), lets it warm up, measures for
- * `--duration` seconds from acquisition to the presented frame, then writes DIR/report.json and a
+ * DevTools pipe: cdp/), opens the latency panel (which starts the renderer's latency probe), lets
+ * it warm up, measures for `--duration` seconds from acquisition to the presented frame, then writes DIR/report.json and a
  * self-contained DIR/report.html, prints the summary table and exits 0 (PASS), 1 (FAIL: budget
  * exceeded, frames lost without being counted, nothing measured) or 2 (bad arguments / setup).
  */

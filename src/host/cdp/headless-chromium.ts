@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable, Writable } from 'node:stream';
 import { CdpConnection, type CdpEvent } from './cdp-connection';
 
@@ -314,10 +315,6 @@ export class HeadlessPage {
   private note(p: PageProblem): void {
     if (this.problems.length < 100) this.problems.push(p);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 function timeout(ms: number, what: string): Promise<never> {

@@ -2,8 +2,9 @@
  * The per-frame side of the UI, outside React: frames in → textures → one draw per animation frame
  * when something changed; a watchdog timer (independent of frame arrival) that shows STALE / NO
  * SIGNAL / PROCESS DOWN on tiles; HUD numbers written straight into the DOM a few times a second.
- * The pixels themselves are drawn by a `GlSurface`: normally the GL worker owning the canvas (so the
- * main thread never waits for WebGL), the frames travelling there and back by transfer.
+ * The pixels themselves are drawn by a `GlSurface`: WebGL in the GL worker owning the canvas (so the
+ * main thread never waits for WebGL), the frames travelling there and back by transfer; Canvas 2D on
+ * the page (`surfaceFor`).
  */
 import type { BridgeEvents, ChannelInfo, DeliveredFrame } from '../../../shared/bridge';
 import type { ChannelHealth } from '../../../shared/health';
@@ -486,6 +487,14 @@ export class DisplayController {
     return this.store.has(ch) ? this.store.slot(ch).periodMs(nominal) : nominal;
   }
 
+  /**
+   * Until when a channel back on screen (focus view) may show its old image as RESUMING: its return
+   * plus the stale threshold; -Infinity when no frame is awaited since a return.
+   */
+  private resumeEndsAtMs(s: ChannelSlot): number {
+    return s.resumedAtMs > s.lastArrivalMs ? s.resumedAtMs + STALE_PERIODS * this.periodOf(s.channel) : -Infinity;
+  }
+
   private nominalOf(ch: number): number {
     return nominalPeriodMs(this.ui.channels.find((c) => c.channel === ch)?.fps);
   }
@@ -530,7 +539,7 @@ export class DisplayController {
     const h: ChannelHealth | undefined = this.ui.health[ch];
     // Back on screen after the transport held its frames: an old image, not a lost signal (yet) —
     // unless the engine already said the channel stopped producing: then no frame is coming.
-    const resuming = s !== null && !s.engineStale && s.resumedAtMs > s.lastArrivalMs && now - s.resumedAtMs <= STALE_PERIODS * this.periodOf(ch);
+    const resuming = s !== null && !s.engineStale && now <= this.resumeEndsAtMs(s);
     const held = heldReason(this.ui.engine?.paused ?? false, this.ui.replayState) ?? (resuming ? 'RESUMING' : null);
     const es = s?.engineStale;
     const sig = tileSignal(now, s ? s.lastArrivalMs : -1, this.periodOf(ch), h, this.ui.connected, held, es ? es.ageMs + (now - es.atMs) : null);
@@ -566,7 +575,7 @@ export class DisplayController {
       const due = s.cadence.staleAtMs(this.nominalOf(ch)) + 1 - now; // Infinity before the first frame
       if (due > 0 && due < next) next = due;
       // A resuming channel turns STALE if no frame comes within the threshold after its return.
-      const resumeDue = s.resumedAtMs > s.lastArrivalMs ? s.resumedAtMs + STALE_PERIODS * this.periodOf(ch) + 1 - now : -1;
+      const resumeDue = this.resumeEndsAtMs(s) + 1 - now;
       if (resumeDue > 0 && resumeDue < next) next = resumeDue;
     }
     return next;

@@ -1,8 +1,8 @@
 /**
- * The draw loop that owns the display, wherever it runs (the GL worker for WebGL, the page for Canvas 2D):
- * latest frame per channel, at most one draw per display refresh and only when something changed,
- * and at the animation frame after that draw the frames go back to the page with the times of
- * upload and presentation.
+ * The draw loop that owns the display, wherever it runs (the GL worker for WebGL, the page for
+ * Canvas 2D): latest frame per channel, a bounded number of draws per display refresh and only when
+ * something changed, and at the animation frame after a draw the frames go back to the page with the
+ * times of upload and presentation.
  *
  * When a frame arrives and fewer than `maxDrawsPerRefresh` draws happened since the last animation
  * frame, it is drawn at once rather than at the next animation frame: the canvas commits when the
@@ -10,9 +10,9 @@
  * animation frame only added up to one refresh (~8 ms on average, 17 ms at worst at 60 Hz) to the
  * frame's latency — and a frame drawn at the animation frame is presented only at the one after.
  * Frames arriving after those draws wait for the next animation frame and are drawn together,
- * which bounds the draws (and canvas commits) per refresh however many channels there are. View changes (size, tiles,
- * window/level) are not latency-critical and wait for the animation frame, so a burst of them is
- * drawn once, unless a frame draws first (it takes the pending view along). A frame of a new
+ * which bounds the draws (and canvas commits) per refresh however many channels there are. View
+ * changes (size, tiles, window/level) are not latency-critical and wait for the animation frame,
+ * so a burst of them is drawn once, unless a frame draws first (it takes the pending view along). A frame of a new
  * geometry can so be drawn once with the old view before the page's new view arrives: one wasted
  * draw, one refresh of a stretched image.
  *
@@ -141,10 +141,14 @@ export class DrawLoop {
       this.shownRange.delete(ch);
       this.gl.forget(ch);
     }
-    if (this.takenChannels.length > 0) {
-      this.out.taken(this.takenChannels);
-      this.takenChannels.length = 0;
-    }
+    this.flushTaken();
+  }
+
+  /** Tell the page which fresh frames the loop is done with since the last notice. */
+  private flushTaken(): void {
+    if (this.takenChannels.length === 0) return;
+    this.out.taken(this.takenChannels);
+    this.takenChannels.length = 0;
   }
 
   /** Draw every tile again at the next animation frame (size change, context restored). */
@@ -202,10 +206,7 @@ export class DrawLoop {
       this.dirty.clear();
       this.drawsThisRefresh++;
     }
-    if (this.takenChannels.length > 0) {
-      this.out.taken(this.takenChannels);
-      this.takenChannels.length = 0;
-    }
+    this.flushTaken();
     // The next animation frame presents this draw (and returns frames that failed or were replaced).
     if (changed || this.dropped.length > 0) this.scheduleTick();
   }
